@@ -89,14 +89,42 @@ public final class Imp {
     Mask dense = Mask.dense(shapes);
     int rounds = schedule.rounds();
 
+    long rewindStep = rewindStep(rewind, task.plan());
     if (rewind instanceof Rewind.ToPretrained pretrained) {
       model.load(pretrained.weights());
     }
     try (RunStore store = openStore(model, task, prunable, rounds)) {
-      return new Execution<>(model, task, store, rounds).run(dense);
+      return new Execution<>(model, task, store, rounds, rewindStep).run(dense);
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * The step of a late rewind point ({@code step:K}, {@code epoch:E} = E × steps per epoch,
+   * {@code fraction:F} = round(F × T)), or 0 for every other rewind.
+   *
+   * @throws IllegalArgumentException if the point is not before the end of training
+   */
+  static long rewindStep(Rewind rewind, TrainingPlan plan) {
+    long k;
+    if (rewind instanceof Rewind.ToStep s) {
+      k = s.step();
+    } else if (rewind instanceof Rewind.ToEpoch e) {
+      k = e.epoch() * plan.stepsPerEpoch();
+    } else if (rewind instanceof Rewind.ToFraction f) {
+      k = Math.round(f.fraction() * plan.totalSteps());
+    } else {
+      return 0;
+    }
+    checkArgument(k < plan.totalSteps(), "rewind %s is step %s, but training ends after %s steps"
+        + " (%s per epoch)", rewind.spec(), k, plan.totalSteps(), plan.stepsPerEpoch());
+    return k;
+  }
+
+  private static boolean isLate(Rewind rewind) {
+    return rewind instanceof Rewind.ToStep || rewind instanceof Rewind.ToEpoch
+        || rewind instanceof Rewind.ToFraction;
   }
 
   private RunStore openStore(PrunableModel model, Task<?> task, List<ParameterInfo> prunable,
@@ -156,14 +184,16 @@ public final class Imp {
     private final RunStore store;
     private final int rounds;
     private final List<Round> done = new ArrayList<>();
+    private final long rewindStep;
     private Snapshot initial;
     private Snapshot rewindPoint;
 
-    Execution(M model, Task<? super M> task, RunStore store, int rounds) {
+    Execution(M model, Task<? super M> task, RunStore store, int rounds, long rewindStep) {
       this.model = model;
       this.task = task;
       this.store = store;
       this.rounds = rounds;
+      this.rewindStep = rewindStep;
     }
 
     ImpResult run(Mask dense) throws IOException {
@@ -218,25 +248,22 @@ public final class Imp {
     }
 
     private void restoreRewindPoint() throws IOException {
-      if (lateRewind()) {
+      if (rewindStep > 0) {
         Weights w = store.readWeights(RunStore.REWIND_WEIGHTS).orElseThrow(() ->
             new IllegalStateException("run directory " + runDirectory + " lacks "
-                + RunStore.REWIND_WEIGHTS + " for --rewind " + rewind.spec()));
+                + RunStore.REWIND_WEIGHTS + " for rewind " + rewind.spec()));
         model.load(w);
         rewindPoint = model.snapshot();
       }
     }
 
-    /** Whether the rewind point is captured during round 0 (late resetting). */
-    private boolean lateRewind() {
-      return rewind instanceof Rewind.ToStep || rewind instanceof Rewind.ToEpoch;
-    }
-
     private void rewindBefore(int round) {
-      if (rewind instanceof Rewind.ToInit || rewind instanceof Rewind.ToPretrained) {
-        model.restore(initial);
-      } else if (lateRewind()) {
+      if (rewindStep > 0) {
         model.restore(rewindPoint);
+      } else if (rewind instanceof Rewind.ToInit || rewind instanceof Rewind.ToPretrained
+          || isLate(rewind)) {
+        // a late point that falls on step 0 (a small fraction of a short run) is θ₀
+        model.restore(initial);
       } else if (rewind instanceof Rewind.Reinit) {
         model.reinitialize(Seeds.derive(seed, "reinit", round));
       }
@@ -248,15 +275,21 @@ public final class Imp {
       for (ImpListener l : listeners) {
         listener = listener.andThen(l.onRoundStart(round, mask));
       }
-      if (round == 0) {
+      if (round == 0 && rewindStep > 0) {
         listener = listener.andThen(new RewindCapture());
       }
       model.applyMask(mask);
-      TrainingSummary training = task.train(model, mask,
-          new TrainingContext(round, Seeds.derive(seed, "train", round), listener));
-      if (round == 0 && lateRewind()) {
-        checkState(rewindPoint != null, "--rewind %s: round 0 ended after %s steps and %s epochs, "
-            + "before the rewind point", rewind.spec(), training.steps(), training.epochs());
+      // Late rewinding continues round 0's schedule from step k: same data order, same
+      // learning rate at every step; other rewinds train every round from step 0 with its own
+      // data order.
+      boolean continueFromRewind = round > 0 && rewindStep > 0;
+      long dataSeed = Seeds.derive(seed, "train", rewindStep > 0 ? 0 : round);
+      long startStep = continueFromRewind ? rewindStep : 0;
+      TrainingSummary training = task.train(model, SparsityControllers.fixed(mask),
+          new TrainingContext(round, dataSeed, listener, startStep));
+      if (round == 0 && rewindStep > 0) {
+        checkState(rewindPoint != null, "rewind %s: round 0 ended after %s steps, before the "
+            + "rewind point at step %s", rewind.spec(), training.steps(), rewindStep);
         if (store != null) {
           store.writeWeights(RunStore.REWIND_WEIGHTS, rewindPoint.toWeights());
         }
@@ -271,18 +304,11 @@ public final class Imp {
       listeners.forEach(l -> l.onRoundEnd(r));
     }
 
-    /** Snapshots the weights at the rewind step or epoch of round 0. */
+    /** Snapshots the weights after the rewind step of round 0 (late resetting). */
     private final class RewindCapture implements TrainingListener {
       @Override
       public void onStep(long step, int epoch, long batch, DoubleSupplier loss) {
-        if (rewind instanceof Rewind.ToStep s && step == s.step() && rewindPoint == null) {
-          rewindPoint = model.snapshot();
-        }
-      }
-
-      @Override
-      public void onEpochEnd(int epoch, long step) {
-        if (rewind instanceof Rewind.ToEpoch e && epoch + 1 == e.epoch() && rewindPoint == null) {
+        if (step == rewindStep && rewindPoint == null) {
           rewindPoint = model.snapshot();
         }
       }

@@ -18,11 +18,20 @@ public final class ParameterSelectors {
   private ParameterSelectors() {}
 
   /**
-   * The lottery-ticket default: convolution and linear weights, except the last such weight
-   * (the final classifier). Biases and normalization parameters stay dense.
+   * The lottery-ticket default: convolution and linear weights outside the model's declared
+   * heads (the classifier, a projection head). Biases and normalization parameters stay dense.
+   * A model that declares no head at all (a plain block) is taken to end in its classifier: its
+   * last convolution or linear weight stays dense.
    */
   public static ParameterSelector defaults() {
-    return layerWeights().and(exceptLastLayer());
+    return params -> params.stream().anyMatch(ParameterInfo::inHead)
+        ? layerWeights().and(backbone()).select(params)
+        : layerWeights().and(exceptLastLayer()).select(params);
+  }
+
+  /** Parameters outside every declared head. */
+  public static ParameterSelector backbone() {
+    return params -> params.stream().filter(p -> !p.inHead()).toList();
   }
 
   /** Every convolution and linear weight, the classifier included. */

@@ -3,7 +3,9 @@ package io.github.lth.core;
 /**
  * Where the surviving weights go back to after each pruning round. Create instances with
  * {@link Rewinds}; {@link Imp} captures the rewind point during the dense round 0 (or before it)
- * and restores it at the start of every later round.
+ * and restores it at the start of every later round. With a late rewind point θ_k (by step, epoch
+ * or fraction of training), every later round trains steps {@code k … T−1} from θ_k, the
+ * learning-rate schedule and data order continuing from step {@code k} (Frankle et al. 2019).
  *
  * <pre>{@code
  * Rewind late = Rewinds.toStep(500);     // late resetting
@@ -36,6 +38,17 @@ public sealed interface Rewind {
     @Override
     public String spec() {
       return "epoch:" + epoch;
+    }
+  }
+
+  /**
+   * Back to the weights after the given fraction of round 0's steps, {@code round(f × T)}
+   * (Chen et al.'s θ at 5 % is {@code fraction:0.05}).
+   */
+  record ToFraction(double fraction) implements Rewind {
+    @Override
+    public String spec() {
+      return "fraction:" + fraction;
     }
   }
 

@@ -9,6 +9,7 @@ import static com.google.common.base.Preconditions.checkArgument;
  * Rewinds.toInit();            // θ₀ (Frankle & Carbin)
  * Rewinds.toStep(500);         // θ after 500 steps
  * Rewinds.toEpoch(1);          // θ after 1 epoch
+ * Rewinds.toFraction(0.05);    // θ after 5 % of training
  * Rewinds.toPretrained("simclr.npz", weights);
  * Rewinds.reinit();            // control: fresh random weights each round
  * Rewinds.none();              // fine-tune: continue from the trained weights
@@ -31,6 +32,13 @@ public final class Rewinds {
     return epoch == 0 ? toInit() : new Rewind.ToEpoch(epoch);
   }
 
+  /** The weights after {@code round(fraction × T)} steps of round 0; 0 is θ₀. */
+  public static Rewind toFraction(double fraction) {
+    checkArgument(fraction >= 0 && fraction < 1, "rewind fraction must be in [0, 1): %s",
+        fraction);
+    return fraction == 0 ? toInit() : new Rewind.ToFraction(fraction);
+  }
+
   public static Rewind toPretrained(String source, Weights weights) {
     checkArgument(weights != null, "pre-trained weights are required");
     return new Rewind.ToPretrained(source, weights);
@@ -45,7 +53,8 @@ public final class Rewinds {
   }
 
   /**
-   * Parses {@code init}, {@code step:K}, {@code epoch:E}, {@code reinit} or {@code none}. A
+   * Parses {@code init}, {@code step:K}, {@code epoch:E}, {@code fraction:F}, {@code reinit} or
+   * {@code none}. A
    * {@code pretrained:PATH} rewind needs the weights read first, so it is built by the caller
    * with {@link #toPretrained}.
    *
@@ -64,11 +73,13 @@ public final class Rewinds {
         return toStep(Long.parseLong(s.substring(5)));
       } else if (s.startsWith("epoch:")) {
         return toEpoch(Integer.parseInt(s.substring(6)));
+      } else if (s.startsWith("fraction:")) {
+        return toFraction(Double.parseDouble(s.substring(9)));
       }
     } catch (IllegalArgumentException e) {
       // a malformed or negative number: falls through to the message naming the flag
     }
     throw new IllegalArgumentException("--rewind: cannot read '" + spec
-        + "' (use init, step:K, epoch:E, pretrained:PATH, reinit or none)");
+        + "' (use init, step:K, epoch:E, fraction:F, pretrained:PATH, reinit or none)");
   }
 }

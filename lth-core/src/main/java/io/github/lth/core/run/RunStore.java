@@ -70,6 +70,12 @@ public final class RunStore implements Closeable {
   public static final String METRICS = "metrics.json";
   public static final String TRAINED_WEIGHTS = "weights.npz";
   private static final String LOCK = ".lock";
+  /**
+   * The run format this version writes. Format 2 (validation split, val_/test_ metrics, late
+   * rewinding that continues from step k) changed what a run computes, so a format-1 run
+   * resumes only if its settings still match, and is otherwise refused naming both formats.
+   */
+  public static final String FORMAT = "lth4j-run/2";
 
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting()
       .serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
@@ -101,6 +107,11 @@ public final class RunStore implements Closeable {
           + "another --out", dir);
       JsonObject stored = readJson(config);
       JsonElement old = stored.get("settings");
+      String format = stored.has("format") ? stored.get("format").getAsString() : "(none)";
+      checkArgument(settings.equals(old) || format.equals(FORMAT), "--resume: run directory %s"
+          + " is in run format %s, written by an earlier lth4j; this version writes %s and"
+          + " computes such a run differently (%s); choose another --out", dir, format, FORMAT,
+          differences(old, settings));
       checkArgument(settings.equals(old), "--resume: run directory %s was made with other settings"
           + " (%s); choose another --out", dir, differences(old, settings));
     } else if (Files.isDirectory(dir)) {
@@ -232,8 +243,9 @@ public final class RunStore implements Closeable {
     json.getAsJsonObject("metrics").entrySet()
         .forEach(e -> metrics.put(e.getKey(), e.getValue().getAsDouble()));
     JsonObject t = json.getAsJsonObject("training");
+    long startStep = json.has("start_step") ? json.get("start_step").getAsLong() : 0;
     TrainingSummary training = new TrainingSummary(t.get("steps").getAsLong(),
-        t.get("epochs").getAsInt(), t.get("final_loss").getAsDouble());
+        t.get("epochs").getAsInt(), t.get("final_loss").getAsDouble(), startStep, mask);
     return new Round(r, mask, Metrics.of(metrics), training);
   }
 
@@ -244,6 +256,8 @@ public final class RunStore implements Closeable {
     m.put("kept", r.kept());
     m.put("prunable", r.mask().size());
     m.put("metrics", r.metrics().asMap());
+    m.put("start_step", r.training().startStep());
+    m.put("steps_trained", r.training().steps());
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("steps", r.training().steps());
     t.put("epochs", r.training().epochs());
@@ -255,7 +269,7 @@ public final class RunStore implements Closeable {
 
   private void writeConfig(JsonObject settings, Map<String, String> extra) throws IOException {
     JsonObject config = new JsonObject();
-    config.addProperty("format", "lth4j-run/1");
+    config.addProperty("format", FORMAT);
     config.add("settings", settings);
     config.addProperty("settings_sha256",
         Hashing.sha256().hashString(settings.toString(), StandardCharsets.UTF_8).toString());

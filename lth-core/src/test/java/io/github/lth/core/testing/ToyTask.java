@@ -3,7 +3,10 @@ package io.github.lth.core.testing;
 import io.github.lth.core.Mask;
 import io.github.lth.core.Metrics;
 import io.github.lth.core.ParameterInfo;
+import io.github.lth.core.SparsityController;
+import io.github.lth.core.SparsityControllers;
 import io.github.lth.core.Task;
+import io.github.lth.core.TrainingPlan;
 import io.github.lth.core.TrainingContext;
 import io.github.lth.core.TrainingSummary;
 import io.github.lth.core.Weights;
@@ -36,6 +39,17 @@ public final class ToyTask implements Task<ToyModel> {
 
   public List<Mask> trainedMasks() {
     return trainedMasks;
+  }
+
+  @Override
+  public TrainingPlan plan() {
+    return new TrainingPlan((long) epochs * stepsPerEpoch, stepsPerEpoch);
+  }
+
+  @Override
+  public TrainingSummary train(ToyModel model, SparsityController controller,
+      TrainingContext context) {
+    return train(model, ((SparsityControllers.Fixed) controller).mask(), context);
   }
 
   @Override

@@ -99,6 +99,20 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
   }
 
   @Override
+  public io.github.lth.core.TrainingPlan plan() {
+    return new io.github.lth.core.TrainingPlan(totalSteps(), stepsPerEpoch());
+  }
+
+  @Override
+  public TrainingSummary train(DjlModel model, io.github.lth.core.SparsityController controller,
+      TrainingContext context) {
+    checkArgument(controller instanceof io.github.lth.core.SparsityControllers.Fixed,
+        "only fixed masks so far");
+    return train(model, ((io.github.lth.core.SparsityControllers.Fixed) controller).mask(),
+        context);
+  }
+
+  @Override
   public TrainingSummary train(DjlModel model, Mask mask, TrainingContext context) {
     checkState(!closed, "the task was closed");
     TrainingListener listener = context.listener();
