@@ -111,6 +111,71 @@ class ImpTest {
   }
 
   @Test
+  void lateRewindTrainsTheRemainingStepsWithRoundZerosDataOrder() {
+    ToyTask task = new ToyTask(2, 3);   // T = 6
+    ImpResult r = Imp.builder().setSchedule(PruningSchedules.imp(0.2, 0.4))
+        .optRewind(Rewinds.toStep(2)).optSeed(9).build().run(model(5), task);
+    assertThat(r.rounds()).hasSize(3);
+    assertThat(r.dense().training().startStep()).isZero();
+    assertThat(r.dense().training().steps()).isEqualTo(6);
+    for (int i = 1; i < r.rounds().size(); i++) {
+      assertThat(r.rounds().get(i).training().startStep()).isEqualTo(2);
+      assertThat(r.rounds().get(i).training().steps()).isEqualTo(4);
+      assertThat(task.contexts().get(i).startStep()).isEqualTo(2);
+      assertThat(task.contexts().get(i).seed()).isEqualTo(task.contexts().get(0).seed());
+    }
+  }
+
+  @Test
+  void aRunFromStepKContinuesRoundZeroStepForStep() {
+    ToyModel a = model(8);
+    ToyTask task = new ToyTask(2, 3);
+    Mask dense = Mask.dense(a.weights(List.of("fc1.weight", "fc2.weight")).shapes());
+    long seed = Seeds.derive(0, "train", 0);
+    List<Weights> at2 = new ArrayList<>();
+    TrainingListener capture = new TrainingListener() {
+      @Override
+      public void onStep(long step, int epoch, long batch, java.util.function.DoubleSupplier l) {
+        if (step == 2) {
+          at2.add(a.state());
+        }
+      }
+    };
+    task.train(a, dense, new TrainingContext(0, seed, capture));
+    Weights end = a.state();
+    ToyModel b = model(8);
+    b.load(at2.get(0));
+    TrainingSummary s = task.train(b, dense, new TrainingContext(1, seed, TrainingListener.NONE, 2));
+    assertThat(s.steps()).isEqualTo(4);
+    assertThat(s.startStep()).isEqualTo(2);
+    assertThat(b.state()).isEqualTo(end);
+  }
+
+  @Test
+  void fractionRewindIsRoundedShareOfRoundZerosSteps() {
+    assertThat(Imp.rewindStep(Rewinds.toFraction(0.5), new TrainingPlan(6, 3))).isEqualTo(3);
+    assertThat(Imp.rewindStep(Rewinds.toFraction(0.05), new TrainingPlan(1000, 100)))
+        .isEqualTo(50);
+    assertThat(Imp.rewindStep(Rewinds.toEpoch(2), new TrainingPlan(1000, 100))).isEqualTo(200);
+    assertThat(Imp.rewindStep(Rewinds.toInit(), new TrainingPlan(1000, 100))).isZero();
+    ToyTask task = new ToyTask(2, 3);
+    ImpResult r = Imp.builder().setSchedule(PruningSchedules.imp(0.2, 0.2))
+        .optRewind(Rewinds.parse("fraction:0.5")).build().run(model(5), task);
+    assertThat(r.last().training().startStep()).isEqualTo(3);
+  }
+
+  @Test
+  void rewindPointPastTheEndOfTrainingIsRefusedBeforeTraining() {
+    ToyTask task = new ToyTask(1, 2);
+    assertThatThrownBy(() -> Imp.builder().setSchedule(PruningSchedules.imp(0.2, 0.4))
+        .optRewind(Rewinds.toStep(2)).build().run(model(5), task))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("step:2")
+        .hasMessageContaining("ends after 2 steps");
+    assertThat(task.startWeights()).isEmpty();
+  }
+
+  @Test
   void epochRewindGoesBackToTheWeightsAfterThatEpoch() {
     ToyModel m = model(6);
     ToyTask task = new ToyTask(3, 2);
@@ -172,8 +237,8 @@ class ImpTest {
   void rewindStepBeyondRoundZeroIsAnError() {
     assertThatThrownBy(() -> Imp.builder().setSchedule(IMP_20_90).optRewind(Rewinds.toStep(50))
         .build().run(model(1), new ToyTask(1, 3)))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessage("--rewind step:50: round 0 ended after 3 steps and 1 epochs, before the rewind point");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("rewind step:50 is step 50, but training ends after 3 steps (3 per epoch)");
   }
 
   @Test

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RewindsTest {
 
   private static final String FORMS =
-      " (use init, step:K, epoch:E, pretrained:PATH, reinit or none)";
+      " (use init, step:K, epoch:E, fraction:F, pretrained:PATH, reinit or none)";
 
   @Test
   void parseReadsEveryForm() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.github.lth.core.Imp;
 import io.github.lth.core.ImpListener;
 import io.github.lth.core.ImpResult;
@@ -34,7 +35,7 @@ class RunStoreTest {
 
   private static Imp.Builder imp(Path dir) {
     return Imp.builder().setSchedule(PruningSchedules.imp(0.2, 0.6)).optSeed(11)
-        .optRewind(Rewinds.toStep(3)).optRunDirectory(dir).optSetting("model", "toy");
+        .optRewind(Rewinds.toStep(2)).optRunDirectory(dir).optSetting("model", "toy");
   }
 
   /** Fails when round {@code round} starts, like a run killed at that moment. */
@@ -48,6 +49,38 @@ class RunStoreTest {
         return TrainingListener.NONE;
       }
     };
+  }
+
+  @Test
+  void metricsJsonRecordsStartStepAndStepsTrained() throws IOException {
+    Path dir = tmp.resolve("runs/steps");
+    imp(dir).build().run(model(), new ToyTask(2, 3));
+    JsonObject r0 = JsonParser.parseString(Files.readString(dir.resolve("round-00/metrics.json")))
+        .getAsJsonObject();
+    JsonObject r1 = JsonParser.parseString(Files.readString(dir.resolve("round-01/metrics.json")))
+        .getAsJsonObject();
+    assertThat(r0.get("start_step").getAsLong()).isZero();
+    assertThat(r0.get("steps_trained").getAsLong()).isEqualTo(6);
+    assertThat(r1.get("start_step").getAsLong()).isEqualTo(2);
+    assertThat(r1.get("steps_trained").getAsLong()).isEqualTo(4);
+    JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json")))
+        .getAsJsonObject();
+    assertThat(config.get("format").getAsString()).isEqualTo("lth4j-run/2");
+  }
+
+  @Test
+  void aRunOfAnEarlierFormatWithOtherSettingsIsRefusedNamingTheFormat() throws IOException {
+    Path dir = tmp.resolve("runs/old");
+    imp(dir).build().run(model(), new ToyTask(2, 3));
+    Path config = dir.resolve("config.json");
+    String old = Files.readString(config).replace("lth4j-run/2", "lth4j-run/1")
+        .replace("\"seed\": 11", "\"seed\": 12");
+    Files.writeString(config, old);
+    assertThatThrownBy(() -> imp(dir).optResume(true).build().run(model(), new ToyTask(2, 3)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("run format lth4j-run/1")
+        .hasMessageContaining("this version writes lth4j-run/2");
+    assertThat(Files.readString(config)).isEqualTo(old);
   }
 
   @Test
@@ -75,7 +108,7 @@ class RunStoreTest {
     JsonObject config = new Gson().fromJson(Files.readString(dir.resolve("config.json")),
         JsonObject.class);
     JsonObject settings = config.getAsJsonObject("settings");
-    assertThat(settings.get("rewind").getAsString()).isEqualTo("step:3");
+    assertThat(settings.get("rewind").getAsString()).isEqualTo("step:2");
     assertThat(settings.get("seed").getAsLong()).isEqualTo(11);
     assertThat(settings.get("model").getAsString()).isEqualTo("toy");
     assertThat(settings.getAsJsonObject("task").get("epochs").getAsInt()).isEqualTo(2);

@@ -3,11 +3,13 @@ package io.github.lth.core.testing;
 import io.github.lth.core.Mask;
 import io.github.lth.core.Metrics;
 import io.github.lth.core.ParameterInfo;
+import io.github.lth.core.PrunableModel;
+import io.github.lth.core.Seeds;
 import io.github.lth.core.SparsityController;
-import io.github.lth.core.SparsityControllers;
 import io.github.lth.core.Task;
-import io.github.lth.core.TrainingPlan;
 import io.github.lth.core.TrainingContext;
+import io.github.lth.core.TrainingPlan;
+import io.github.lth.core.TrainingState;
 import io.github.lth.core.TrainingSummary;
 import io.github.lth.core.Weights;
 import java.util.ArrayList;
@@ -17,15 +19,17 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A deterministic stand-in for training: each step adds seeded noise to every weight and
- * re-applies the mask, like a real masked optimizer step. It records the weights each round
- * started from, so tests can check rewinding.
+ * A deterministic stand-in for training: step {@code s} adds noise drawn from (data seed, s) to
+ * every weight and re-applies the mask, like a real masked optimizer step whose batch depends on
+ * the data order and the step. Like the real loop, it starts at the context's start step and asks
+ * the controller for the mask after every step. It records what each call started from.
  */
 public final class ToyTask implements Task<ToyModel> {
   private final int epochs;
   private final int stepsPerEpoch;
   private final List<Weights> startWeights = new ArrayList<>();
   private final List<Mask> trainedMasks = new ArrayList<>();
+  private final List<TrainingContext> contexts = new ArrayList<>();
 
   public ToyTask(int epochs, int stepsPerEpoch) {
     this.epochs = epochs;
@@ -41,6 +45,10 @@ public final class ToyTask implements Task<ToyModel> {
     return trainedMasks;
   }
 
+  public List<TrainingContext> contexts() {
+    return contexts;
+  }
+
   @Override
   public TrainingPlan plan() {
     return new TrainingPlan((long) epochs * stepsPerEpoch, stepsPerEpoch);
@@ -49,33 +57,81 @@ public final class ToyTask implements Task<ToyModel> {
   @Override
   public TrainingSummary train(ToyModel model, SparsityController controller,
       TrainingContext context) {
-    return train(model, ((SparsityControllers.Fixed) controller).mask(), context);
+    long total = plan().totalSteps();
+    long[] step = {context.startStep()};
+    Mask[] mask = {null};
+    TrainingState state = new TrainingState() {
+      @Override
+      public long step() {
+        return step[0];
+      }
+
+      @Override
+      public long totalSteps() {
+        return total;
+      }
+
+      @Override
+      public long stepsPerEpoch() {
+        return stepsPerEpoch;
+      }
+
+      @Override
+      public int epoch() {
+        return (int) (Math.max(0, step[0] - 1) / stepsPerEpoch);
+      }
+
+      @Override
+      public Mask mask() {
+        return mask[0];
+      }
+
+      @Override
+      public PrunableModel model() {
+        return model;
+      }
+
+      @Override
+      public Weights denseGradients(List<String> names) {
+        throw new IllegalStateException("the toy task has no gradients");
+      }
+    };
+    mask[0] = controller.start(state);
+    model.applyMask(mask[0]);
+    startWeights.add(model.state());
+    trainedMasks.add(mask[0]);
+    contexts.add(context);
+    context.listener().onTrainingStart(epochs, stepsPerEpoch);
+    while (step[0] < total) {
+      SplittableRandom rng = new SplittableRandom(Seeds.derive(context.seed(), "step",
+          (int) step[0]));
+      for (ParameterInfo p : model.parameters()) {
+        float[] v = model.raw(p.name());
+        for (int i = 0; i < v.length; i++) {
+          v[i] += (float) (0.1 * (rng.nextDouble() - 0.5));
+        }
+      }
+      model.applyMask(mask[0]);
+      step[0]++;
+      int epoch = (int) ((step[0] - 1) / stepsPerEpoch);
+      context.listener().onStep(step[0], epoch, (step[0] - 1) % stepsPerEpoch, () -> 0.5);
+      mask[0] = follow(model, mask[0], controller.afterStep(state));
+      if (step[0] % stepsPerEpoch == 0) {
+        context.listener().onEpochEnd(epoch, step[0]);
+        mask[0] = follow(model, mask[0], controller.atEpochEnd(state));
+      }
+    }
+    context.listener().onTrainingEnd(step[0]);
+    long trained = total - context.startStep();
+    return new TrainingSummary(trained, (int) (trained / stepsPerEpoch), 0.5,
+        context.startStep(), mask[0]);
   }
 
-  @Override
-  public TrainingSummary train(ToyModel model, Mask mask, TrainingContext context) {
-    model.applyMask(mask);
-    startWeights.add(model.state());
-    trainedMasks.add(mask);
-    SplittableRandom rng = new SplittableRandom(context.seed());
-    context.listener().onTrainingStart(epochs, stepsPerEpoch);
-    long step = 0;
-    for (int e = 0; e < epochs; e++) {
-      for (int b = 0; b < stepsPerEpoch; b++) {
-        for (ParameterInfo p : model.parameters()) {
-          float[] v = model.raw(p.name());
-          for (int i = 0; i < v.length; i++) {
-            v[i] += (float) (0.1 * (rng.nextDouble() - 0.5));
-          }
-        }
-        model.applyMask(mask);
-        step++;
-        context.listener().onStep(step, e, b, () -> 0.5);
-      }
-      context.listener().onEpochEnd(e, step);
+  private static Mask follow(ToyModel model, Mask current, Mask next) {
+    if (!next.equals(current)) {
+      model.applyMask(next);
     }
-    context.listener().onTrainingEnd(step);
-    return new TrainingSummary(step, epochs, 0.5);
+    return next;
   }
 
   /** "Accuracy" is the mean magnitude of the kept weights: deterministic and mask dependent. */
