@@ -47,7 +47,7 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
     String name = cl.getCommandSpec().qualifiedName();
     if (isBadInput(ex)) {
       String message = ex.getMessage() != null ? ex.getMessage() : String.valueOf(ex);
-      print(cl, name + ": " + oneLine(message));
+      print(cl, name + ": " + oneLine(FlagNames.mention(message)));
       return BAD_INPUT;
     }
     print(cl, name + ": unexpected failure: " + oneLine(String.valueOf(ex)));

@@ -5,7 +5,6 @@ import static com.google.common.base.Preconditions.checkArgument;
 import ai.djl.Device;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import com.google.common.hash.Hashing;
 import io.github.lth.core.Imp;
 import io.github.lth.core.ImpResult;
 import io.github.lth.core.ParameterSelector;
@@ -27,7 +26,6 @@ import io.github.lth.djl.models.Models;
 import io.github.lth.djl.train.ClassificationTask;
 import io.github.lth.djl.train.LrSchedules;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -107,13 +105,21 @@ final class ImpCommand implements Callable<Integer> {
   Long steps;
 
   @Option(names = "--rewind", defaultValue = "init",
-      paramLabel = "init|step:K|epoch:E|pretrained:PATH|reinit|none",
+      paramLabel = "init|step:K|epoch:E|fraction:F|pretrained:PATH|reinit|none",
       description = "Where the surviving weights go back to after each pruning: the initial"
-          + " weights, the weights after K steps or E epochs of round 0, pre-trained weights"
-          + " (.npz, .safetensors or DJL .params; also the starting point), a fresh random"
-          + " initialization, or"
-          + " nowhere (fine-tuning). Default: ${DEFAULT-VALUE}.")
+          + " weights; the weights after K steps, E epochs or the fraction F of round 0's steps"
+          + " (late rewinding: every later round then trains only the remaining steps, with"
+          + " round 0's data order and learning rates from there on); pre-trained weights"
+          + " (.npz, .safetensors or DJL .params; also the starting point); a fresh random"
+          + " initialization; or nowhere (fine-tuning). Default: ${DEFAULT-VALUE}.")
   String rewind;
+
+  @Option(names = "--validation", defaultValue = "0.1", paramLabel = "F",
+      description = "Share of the training images held out as validation data (stratified by"
+          + " class, drawn with --seed), on which the sparsest-ticket selection is made; the"
+          + " test set is reported beside it. 0 turns it off (selection then uses the test set)."
+          + " Default: ${DEFAULT-VALUE}.")
+  double validation;
 
   @Mixin
   PruningOptions pruning;
@@ -122,25 +128,31 @@ final class ImpCommand implements Callable<Integer> {
       description = "Training batch size. Default: ${DEFAULT-VALUE}.")
   int batchSize;
 
-  @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "adam|sgd",
-      description = "Adam, or SGD with momentum 0.9. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "adam|adamw|sgd|nesterov",
+      description = "Adam, AdamW (decoupled weight decay), SGD with momentum, or SGD with"
+          + " Nesterov momentum. Default: ${DEFAULT-VALUE}.")
   String optimizer;
 
   @Option(names = "--lr", paramLabel = "LR",
-      description = "Learning rate. Default: 1.2e-3 for adam, 0.1 for sgd.")
+      description = "Learning rate. Default: 1.2e-3 for adam and adamw, 0.1 for sgd and"
+          + " nesterov.")
   Double learningRate;
 
   @Option(names = "--momentum", paramLabel = "M",
-      description = "Momentum of sgd, in [0, 1). Default: 0.9.")
+      description = "Momentum of sgd and nesterov, in [0, 1). Default: 0.9.")
   Double momentum;
 
   @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "D",
-      description = "L2 weight decay. Default: ${DEFAULT-VALUE}.")
+      description = "Weight decay: L2 added to the gradient, decoupled for adamw."
+          + " Default: ${DEFAULT-VALUE}.")
   double weightDecay;
 
   @Option(names = "--lr-schedule", defaultValue = "constant",
-      paramLabel = "constant|cosine|step:EVERY:GAMMA",
-      description = "Learning-rate schedule within each round. Default: ${DEFAULT-VALUE}.")
+      paramLabel = "SCHEDULE",
+      description = "Learning-rate schedule over a round's steps: constant, cosine,"
+          + " step:EVERY:GAMMA, milestones:GAMMA:S1,S2,... (×GAMMA at each step S), or"
+          + " warmup:N:SCHEDULE (linear warm-up over N steps, then SCHEDULE)."
+          + " Default: ${DEFAULT-VALUE}.")
   String lrSchedule;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
@@ -180,13 +192,14 @@ final class ImpCommand implements Callable<Integer> {
     TrainTestSplit split = DataSources.load(data);
     ImageDataset train = split.train();
     Rewind rewindTo = parseRewind(split);
-    Path runDir = outDirectory != null ? outDirectory : defaultRunDirectory();
+    checkArgument(validation >= 0 && validation < 1, "--validation must be in [0, 1): %s",
+        validation);
     boolean resumeRun = resume || outDirectory == null;
 
     Block block = Models.create(model, train.channels(), train.height(), train.width(),
         split.classes());
     ClassificationTask.Builder taskBuilder = ClassificationTask.builder()
-        .setTrainData(train).setTestData(split.test())
+        .setTrainData(train).setTestData(split.test()).optValidation(validation, seed)
         .optBatchSize(batchSize).optOptimizer(optimizer);
     if (steps != null) {
       taskBuilder.optSteps(steps);
@@ -203,24 +216,27 @@ final class ImpCommand implements Callable<Integer> {
     try (ClassificationTask task = taskBuilder.build();
         DjlModel net = DjlModel.create(block,
             new Shape(1, train.channels(), train.height(), train.width()), dev, seed)) {
-      checkRewindPoint(rewindTo, task);
-      int rounds = schedule.rounds();
-      out.printf(Locale.ROOT, "lth imp: %s on %s (%s), %d rounds to %.2f%% sparsity, %s steps per"
-          + " round on %s%n", model, data, train, rounds, 100 * schedule.sparsityAfter(rounds)
-          .orElse(0), Table.count(task.totalSteps()), dev);
-      out.printf("run directory: %s%n", runDir);
-      out.flush();
-      ImpResult result = Imp.builder()
+      Imp imp = Imp.builder()
           .setSchedule(schedule)
           .optCriterion(pruningCriterion)
           .optScope(pruning.scope)
           .optSelector(selector)
           .optRewind(rewindTo)
           .optSeed(seed)
-          .optRunDirectory(runDir)
-          .optResume(resumeRun)
           .optSetting("model", model)
           .optSetting("data", data)
+          .build();
+      Path runDir = outDirectory != null ? outDirectory
+          : defaultRunDirectory(imp.settingsFingerprint(net, task));
+      int rounds = schedule.rounds();
+      out.printf(Locale.ROOT, "lth imp: %s on %s (%s), %d rounds to %.2f%% sparsity, %s steps per"
+          + " round on %s%n", model, data, train, rounds, 100 * schedule.sparsityAfter(rounds)
+          .orElse(0), Table.count(task.totalSteps()), dev);
+      out.printf("run directory: %s%n", runDir);
+      out.flush();
+      ImpResult result = imp.toBuilder()
+          .optRunDirectory(runDir)
+          .optResume(resumeRun)
           .addListener(new ProgressReporter(System.err, out, task.primaryMetric(), task.totalSteps()))
           .build()
           .run(net, task);
@@ -229,9 +245,10 @@ final class ImpCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The model's preset (what its paper prunes), unless --include replaces it. */
   private ParameterSelector selector() {
     ParameterSelector s = pruning.include != null ? ParameterSelectors.matching(pruning.include)
-        : ParameterSelectors.defaults();
+        : Models.defaultPrunable(model);
     return pruning.exclude != null ? s.and(ParameterSelectors.excluding(pruning.exclude)) : s;
   }
 
@@ -250,41 +267,34 @@ final class ImpCommand implements Callable<Integer> {
     return Rewinds.parse(rewind);
   }
 
-  /** A late rewind point must lie within round 0's training, or IMP would fail after round 0. */
-  private static void checkRewindPoint(Rewind rewindTo, ClassificationTask task) {
-    if (rewindTo instanceof Rewind.ToStep s) {
-      checkArgument(s.step() <= task.totalSteps(), "--rewind %s: round 0 trains only %s steps",
-          rewindTo.spec(), task.totalSteps());
-    } else if (rewindTo instanceof Rewind.ToEpoch e) {
-      long epochs = task.totalSteps() / task.stepsPerEpoch();
-      checkArgument(e.epoch() <= epochs, "--rewind %s: round 0 trains only %s full epochs",
-          rewindTo.spec(), epochs);
-    }
-  }
-
-  /** runs/MODEL-DATA-HASH: the same command line finds (and resumes) the same directory. */
-  private Path defaultRunDirectory() {
-    String key = String.join("|", data, model, Double.toString(targetSparsity),
-        Double.toString(rate), String.valueOf(epochs), String.valueOf(steps), rewind,
-        pruning.criterion, pruning.scope.name(), String.valueOf(pruning.include),
-        String.valueOf(pruning.exclude), Integer.toString(batchSize),
-        optimizer, String.valueOf(learningRate), String.valueOf(momentum),
-        Double.toString(weightDecay), lrSchedule, Long.toString(seed));
-    String hash = Hashing.sha256().hashString(key, StandardCharsets.UTF_8).toString()
-        .substring(0, 8);
+  /**
+   * runs/MODEL-DATA-HASH, HASH from the run's settings fingerprint (config.json's
+   * settings_sha256): the same settings find (and resume) the same directory.
+   */
+  private Path defaultRunDirectory(String settingsFingerprint) {
     String dataName = Path.of(data).getFileName().toString();
-    return Path.of("runs", model + "-" + dataName + "-" + hash);
+    return Path.of("runs", model + "-" + dataName + "-" + settingsFingerprint.substring(0, 8));
   }
 
   private static void printSummary(PrintWriter out, ImpResult result, Path runDir) {
     String metric = result.primaryMetric();
+    // the test metric is shown beside the one selection uses (when that is a validation metric)
+    String test = metric.startsWith("val_") ? "test_" + metric.substring(4) : null;
     double dense = result.dense().metrics().get(metric);
-    Table t = new Table("round", "sparsity", "kept", metric, "vs dense").rightAlignFrom(0);
+    Table t = test != null
+        ? new Table("round", "sparsity", "kept", metric, "vs dense", test).rightAlignFrom(0)
+        : new Table("round", "sparsity", "kept", metric, "vs dense").rightAlignFrom(0);
     for (Round r : result.rounds()) {
       double v = r.metrics().get(metric);
-      t.row(Integer.toString(r.index()), Table.percent(r.sparsity()), Table.count(r.kept()),
-          String.format(Locale.ROOT, "%.2f%%", 100 * v),
-          r.index() == 0 ? "" : String.format(Locale.ROOT, "%+.2f", 100 * (v - dense)));
+      String percent = String.format(Locale.ROOT, "%.2f%%", 100 * v);
+      String delta = r.index() == 0 ? "" : String.format(Locale.ROOT, "%+.2f", 100 * (v - dense));
+      if (test != null) {
+        t.row(Integer.toString(r.index()), Table.percent(r.sparsity()), Table.count(r.kept()),
+            percent, delta, String.format(Locale.ROOT, "%.2f%%", 100 * r.metrics().get(test)));
+      } else {
+        t.row(Integer.toString(r.index()), Table.percent(r.sparsity()), Table.count(r.kept()),
+            percent, delta);
+      }
     }
     out.println();
     t.print(out);

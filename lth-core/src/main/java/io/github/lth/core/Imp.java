@@ -72,6 +72,22 @@ public final class Imp {
     return new Builder();
   }
 
+  /** A builder holding this IMP's settings, to change some of them. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.schedule = schedule;
+    b.criterion = criterion;
+    b.scope = scope;
+    b.selector = selector;
+    b.rewind = rewind;
+    b.seed = seed;
+    b.runDirectory = runDirectory;
+    b.resume = resume;
+    b.listeners.addAll(listeners);
+    b.extraSettings.putAll(extraSettings);
+    return b;
+  }
+
   /**
    * Runs IMP on {@code model}, which is changed in place (it ends holding the last round's
    * trained weights).
@@ -125,6 +141,16 @@ public final class Imp {
   private static boolean isLate(Rewind rewind) {
     return rewind instanceof Rewind.ToStep || rewind instanceof Rewind.ToEpoch
         || rewind instanceof Rewind.ToFraction;
+  }
+
+  /**
+   * The SHA-256 of the settings a run of this IMP on {@code model} and {@code task} records in
+   * its config.json ({@code settings_sha256}): the same settings give the same fingerprint, so a
+   * command line can name a run directory after it and find the run again.
+   */
+  public String settingsFingerprint(PrunableModel model, Task<?> task) {
+    List<ParameterInfo> prunable = selector.select(model.parameters());
+    return RunStore.settingsFingerprint(settings(task, prunable, schedule.rounds()));
   }
 
   private RunStore openStore(PrunableModel model, Task<?> task, List<ParameterInfo> prunable,

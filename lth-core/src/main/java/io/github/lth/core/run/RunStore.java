@@ -143,6 +143,14 @@ public final class RunStore implements Closeable {
     return store;
   }
 
+  /**
+   * SHA-256 (hex) of a run's settings, as recorded in config.json's {@code settings_sha256};
+   * a command line may name run directories after it.
+   */
+  public static String settingsFingerprint(JsonObject settings) {
+    return Hashing.sha256().hashString(settings.toString(), StandardCharsets.UTF_8).toString();
+  }
+
   /** SHA-256 over the names, shapes and float bits of some weights. */
   public static String fingerprint(Weights weights) {
     Hasher h = Hashing.sha256().newHasher();
@@ -271,8 +279,7 @@ public final class RunStore implements Closeable {
     JsonObject config = new JsonObject();
     config.addProperty("format", FORMAT);
     config.add("settings", settings);
-    config.addProperty("settings_sha256",
-        Hashing.sha256().hashString(settings.toString(), StandardCharsets.UTF_8).toString());
+    config.addProperty("settings_sha256", settingsFingerprint(settings));
     JsonObject provenance = new JsonObject();
     provenance.addProperty("lth4j", Versions.lth4j());
     provenance.addProperty("java", System.getProperty("java.version"));

@@ -1,83 +1,55 @@
 package io.github.lth.djl.train;
 
 import static com.google.common.base.Preconditions.checkArgument;
-import static com.google.common.base.Preconditions.checkState;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import com.google.common.base.Suppliers;
-import io.github.lth.core.Mask;
 import io.github.lth.core.Metrics;
+import io.github.lth.core.SparsityController;
 import io.github.lth.core.Task;
 import io.github.lth.core.TrainingContext;
-import io.github.lth.core.TrainingListener;
+import io.github.lth.core.TrainingPlan;
 import io.github.lth.core.TrainingSummary;
 import io.github.lth.djl.DjlModel;
+import io.github.lth.djl.data.BatchSources;
 import io.github.lth.djl.data.ImageDataset;
-import io.github.lth.djl.data.Shuffle;
-import io.github.lth.djl.internal.DeviceImages;
+import io.github.lth.djl.data.ValidationSplit;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.function.DoubleSupplier;
-import java.util.function.Supplier;
 
 /**
- * Supervised image classification with softmax cross-entropy: trains a {@link DjlModel} with a
- * fixed mask ({@link MaskedTrainer}) and evaluates top-1 accuracy, mean per-class accuracy and
- * mean loss on the test set.
+ * Supervised image classification with softmax cross-entropy ({@link ClassificationObjective})
+ * on in-memory image data sets: a {@link TrainingTask} whose training, validation and test data
+ * are cached on the model's device. By default 10 % of the training images are held out as
+ * validation data (stratified by class, seeded), on which selection and verdicts are made; the
+ * test set is measured beside it. Metrics: {@code val_accuracy}, {@code val_mean_class_accuracy},
+ * {@code val_loss}, {@code test_accuracy}, ...
  *
- * <p>Each data set is copied to the model's device once per task (pixels scaled to {@code [0,
- * 1]}, optionally normalised); every epoch shuffles with a permutation drawn from the training
- * context's seed and gathers the batches on the device. The last batch of an epoch may be
- * smaller. The model receives {@code [batch, channels, height, width]} float32 images and must
- * return {@code [batch, classes]} logits. Close the task to free the device copies.
+ * <p>Pixels are scaled to {@code [0, 1]} and optionally normalised. The model receives
+ * {@code [batch, channels, height, width]} float32 images and must return
+ * {@code [batch, classes]} logits. Close the task to free the device copies.
  *
  * <pre>{@code
  * try (ClassificationTask task = ClassificationTask.builder()
- *     .setTrainData(train).setTestData(test)
+ *     .setTrainData(train).setTestData(test).optValidation(0.1, 7)
  *     .optEpochs(2).optBatchSize(60).optOptimizer("adam").optLearningRate(1.2e-3).build()) {
  *   TrainingSummary s = task.train(model, mask, new TrainingContext(0, 42, TrainingListener.NONE));
- *   double accuracy = task.evaluate(model).get("accuracy");
+ *   double accuracy = task.evaluate(model).get("val_accuracy");
  * }
  * }</pre>
  */
 public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
-  private final ImageDataset train;
-  private final ImageDataset test;
-  private final int epochs;
-  private final long steps;
-  private final int batchSize;
-  private final int evalBatchSize;
-  private final OptimizerSpec optimizer;
-  private final LrSchedule schedule;
-  private final float mean;
-  private final float std;
-  private final Supplier<Map<String, Object>> settings;
-  private final Map<Device, DeviceImages> trainOnDevice = new HashMap<>();
-  private final Map<Device, DeviceImages> testOnDevice = new HashMap<>();
-  private boolean closed;
+  private final TrainingTask task;
+  private final Map<String, Object> settings;
 
-  private ClassificationTask(Builder b) {
-    this.train = b.train;
-    this.test = b.test;
-    this.epochs = b.epochs;
-    this.steps = b.steps;
-    this.batchSize = b.batchSize;
-    this.evalBatchSize = b.evalBatchSize;
-    this.optimizer = b.optimizerSpec();
-    this.schedule = b.schedule;
-    this.mean = b.mean;
-    this.std = b.std;
-    this.settings = Suppliers.memoize(this::describe);
+  private ClassificationTask(TrainingTask task) {
+    this.task = task;
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("task", "classification");
+    s.putAll(task.settings());
+    s.remove("objective");
+    this.settings = Collections.unmodifiableMap(s);
   }
 
   public static Builder builder() {
@@ -85,214 +57,64 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
   }
 
   public OptimizerSpec optimizer() {
-    return optimizer;
+    return task.loop().optimizer();
   }
 
   /** Batches per epoch (the last may be smaller). */
   public long stepsPerEpoch() {
-    return (train.size() + batchSize - 1) / batchSize;
+    return plan().stepsPerEpoch();
   }
 
-  /** Optimizer steps of one training run. */
+  /** Optimizer steps of one training run from step 0. */
   public long totalSteps() {
-    return steps > 0 ? steps : epochs * stepsPerEpoch();
+    return plan().totalSteps();
+  }
+
+  /** The general task this one is made of (objective, loop, evaluation splits). */
+  public TrainingTask trainingTask() {
+    return task;
   }
 
   @Override
-  public io.github.lth.core.TrainingPlan plan() {
-    return new io.github.lth.core.TrainingPlan(totalSteps(), stepsPerEpoch());
+  public TrainingPlan plan() {
+    return task.plan();
   }
 
   @Override
-  public TrainingSummary train(DjlModel model, io.github.lth.core.SparsityController controller,
+  public TrainingSummary train(DjlModel model, SparsityController controller,
       TrainingContext context) {
-    checkArgument(controller instanceof io.github.lth.core.SparsityControllers.Fixed,
-        "only fixed masks so far");
-    return train(model, ((io.github.lth.core.SparsityControllers.Fixed) controller).mask(),
-        context);
-  }
-
-  @Override
-  public TrainingSummary train(DjlModel model, Mask mask, TrainingContext context) {
-    checkState(!closed, "the task was closed");
-    TrainingListener listener = context.listener();
-    DeviceImages data = onDevice(trainOnDevice, train, model.device());
-    long perEpoch = stepsPerEpoch();
-    long total = totalSteps();
-    int plannedEpochs = (int) ((total + perEpoch - 1) / perEpoch);
-    Engine.getInstance().setRandomSeed(Long.hashCode(context.seed()));
-    SplittableRandom rng = new SplittableRandom(context.seed());
-    int n = train.size();
-    int epochsDone = 0;
-    double lastLoss = Double.NaN;
-    listener.onTrainingStart(plannedEpochs, perEpoch);
-    try (MaskedTrainer trainer = new MaskedTrainer(model, mask, optimizer, schedule, total)) {
-      for (int epoch = 0; epoch < plannedEpochs; epoch++) {
-        try (NDManager epochScope = model.manager().newSubManager()) {
-          NDArray order = epochScope.create(Shuffle.indices(n, rng));
-          NDArray lossSum = epochScope.zeros(new Shape(), DataType.FLOAT32);
-          long batches = 0;
-          for (long b = 0; b < perEpoch && trainer.steps() < total; b++) {
-            try (NDManager batch = epochScope.newSubManager()) {
-              long from = b * batchSize;
-              long to = Math.min(n, from + batchSize);
-              NDArray index = order.get(from + ":" + to);
-              index.attach(batch);
-              NDArray x = data.images(index, batch);
-              NDArray y = data.labels(index, batch);
-              NDArray loss = trainer.step(batch,
-                  () -> crossEntropy(model.forward(new NDList(x), true).singletonOrThrow(), y)
-                      .mean());
-              lossSum.addi(loss);
-              batches++;
-              LazyLoss lazy = new LazyLoss(loss, trainer.steps());
-              listener.onStep(trainer.steps(), epoch, b, lazy);
-              lazy.expire();
-            }
-          }
-          lastLoss = lossSum.getFloat() / batches;
-          if (batches == perEpoch) {
-            epochsDone++;
-            listener.onEpochEnd(epoch, trainer.steps());
-          }
-        }
-      }
-      listener.onTrainingEnd(trainer.steps());
-      return new TrainingSummary(trainer.steps(), epochsDone, lastLoss);
-    }
+    return task.train(model, controller, context);
   }
 
   /**
-   * Top-1 {@code accuracy}, {@code mean_class_accuracy} (the mean over the classes present in
-   * the test set of each class's accuracy) and {@code loss} (mean cross-entropy) on the test
-   * set. Computed in batches on the device; only the per-class counts and the loss sum come
-   * back.
+   * Top-1 {@code accuracy}, {@code mean_class_accuracy} (the mean over the classes present of
+   * each class's accuracy) and {@code loss} (mean cross-entropy) on the validation data
+   * ({@code val_*}, when held out) and the test data ({@code test_*}).
    */
   @Override
   public Metrics evaluate(DjlModel model) {
-    checkState(!closed, "the task was closed");
-    DeviceImages data = onDevice(testOnDevice, test, model.device());
-    int classes = test.classes();
-    int n = test.size();
-    long[] correct;
-    double lossSum;
-    try (NDManager scope = model.manager().newSubManager()) {
-      NDArray perClass = scope.zeros(new Shape(classes), DataType.INT64);
-      NDArray loss = scope.zeros(new Shape(), DataType.FLOAT64);
-      for (long from = 0; from < n; from += evalBatchSize) {
-        long to = Math.min(n, from + evalBatchSize);
-        try (NDManager batch = scope.newSubManager()) {
-          NDArray x = data.images(from, to, batch);
-          NDArray y = data.labels(from, to, batch);
-          NDArray logits = model.forward(new NDList(x), false).singletonOrThrow();
-          loss.addi(crossEntropy(logits, y).sum().toType(DataType.FLOAT64, false));
-          NDArray hit = logits.argMax(1).eq(y).toType(DataType.INT64, false);
-          NDArray oneHot = y.oneHot(classes, DataType.INT64);
-          perClass.addi(oneHot.mul(hit.reshape(-1, 1)).sum(new int[] {0}));
-        }
-      }
-      correct = perClass.toLongArray();
-      lossSum = loss.getDouble();
-    }
-    long[] support = new long[classes];
-    for (int label : test.labels()) {
-      support[label]++;
-    }
-    long hits = 0;
-    double classAccuracy = 0;
-    int present = 0;
-    for (int c = 0; c < classes; c++) {
-      hits += correct[c];
-      if (support[c] > 0) {
-        classAccuracy += (double) correct[c] / support[c];
-        present++;
-      }
-    }
-    Map<String, Double> m = new LinkedHashMap<>();
-    m.put("accuracy", (double) hits / n);
-    m.put("mean_class_accuracy", classAccuracy / present);
-    m.put("loss", lossSum / n);
-    return Metrics.of(m);
+    return task.evaluate(model);
+  }
+
+  @Override
+  public String primaryMetric() {
+    return task.primaryMetric();
   }
 
   @Override
   public Map<String, Object> settings() {
-    return settings.get();
+    return settings;
   }
 
   /** Frees the device copies of the data. */
   @Override
   public void close() {
-    if (!closed) {
-      closed = true;
-      trainOnDevice.values().forEach(DeviceImages::close);
-      testOnDevice.values().forEach(DeviceImages::close);
-    }
+    task.close();
   }
 
   /** Per-sample softmax cross-entropy of logits {@code [b, c]} and int64 labels {@code [b]}. */
   static NDArray crossEntropy(NDArray logits, NDArray labels) {
-    NDArray logp = logits.logSoftmax(1);
-    return logp.gather(labels.reshape(-1, 1), 1).reshape(-1).neg();
-  }
-
-  private DeviceImages onDevice(Map<Device, DeviceImages> cache, ImageDataset data,
-      Device device) {
-    return cache.computeIfAbsent(device, d -> DeviceImages.upload(data, d, mean, std));
-  }
-
-  private Map<String, Object> describe() {
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("task", "classification");
-    if (steps > 0) {
-      s.put("steps", steps);
-    } else {
-      s.put("epochs", epochs);
-    }
-    s.put("batch_size", batchSize);
-    s.put("optimizer", optimizer.name());
-    s.put("learning_rate", optimizer.learningRate());
-    if (optimizer.kind() == OptimizerSpec.Kind.SGD) {
-      s.put("momentum", optimizer.momentum());
-    }
-    s.put("weight_decay", optimizer.weightDecay());
-    s.put("lr_schedule", schedule.spec());
-    s.put("normalization", std == 0 ? "none" : List.of((double) mean, (double) std));
-    s.put("train_data", train.name());
-    s.put("train_size", train.size());
-    s.put("train_fingerprint", train.fingerprint());
-    s.put("test_data", test.name());
-    s.put("test_size", test.size());
-    s.put("test_fingerprint", test.fingerprint());
-    return Collections.unmodifiableMap(s);
-  }
-
-  /** The loss of one step, copied from the device only if a listener asks during onStep. */
-  private static final class LazyLoss implements DoubleSupplier {
-    private final NDArray loss;
-    private final long step;
-    private boolean expired;
-    private double value = Double.NaN;
-    private boolean read;
-
-    LazyLoss(NDArray loss, long step) {
-      this.loss = loss;
-      this.step = step;
-    }
-
-    @Override
-    public double getAsDouble() {
-      if (!read) {
-        checkState(!expired, "the loss of step %s can only be read during onStep", step);
-        value = loss.getFloat();
-        read = true;
-      }
-      return value;
-    }
-
-    void expire() {
-      expired = true;
-    }
+    return ClassificationObjective.crossEntropy(logits, labels);
   }
 
   /**
@@ -315,8 +137,23 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
     private LrSchedule schedule = LrSchedules.constant();
     private float mean;
     private float std;
+    private double validation = 0.1;
+    private long validationSeed;
 
     private Builder() {}
+
+    /**
+     * Holds out {@code fraction} of the training images (stratified by class, drawn with
+     * {@code seed}) as validation data; 0 turns validation off (selection then uses the test
+     * set). Default 0.1 with seed 0.
+     */
+    public Builder optValidation(double fraction, long seed) {
+      checkArgument(fraction >= 0 && fraction < 1, "validation fraction must be in [0, 1): %s",
+          fraction);
+      this.validation = fraction;
+      this.validationSeed = seed;
+      return this;
+    }
 
     public Builder setTrainData(ImageDataset data) {
       this.train = data;
@@ -425,7 +262,31 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
           "test data %s has %s classes, the training data %s has %s", test.name(),
           test.classes(), train.name(), train.classes());
       checkArgument(!(epochsSet && steps > 0), "--epochs and --steps exclude each other");
-      return new ClassificationTask(this);
+      ImageDataset trainPart = train;
+      ImageDataset validationPart = null;
+      if (validation > 0) {
+        ValidationSplit<ImageDataset> split = train.splitValidation(validation, validationSeed);
+        trainPart = split.train();
+        validationPart = split.validation();
+      }
+      TrainingTask.Builder b = TrainingTask.builder()
+          .setObjective(new ClassificationObjective())
+          .setTrainData(BatchSources.of(trainPart, mean, std))
+          .optTestData(BatchSources.of(test, mean, std))
+          .optBatchSize(batchSize).optEvalBatchSize(evalBatchSize)
+          .optOptimizer(optimizerSpec()).optLrSchedule(schedule)
+          .optSetting("normalization", std == 0 ? "none" : List.of((double) mean, (double) std))
+          .optSetting("validation", validation)
+          .optSetting("validation_seed", validationSeed);
+      if (validationPart != null) {
+        b.optValidationData(BatchSources.of(validationPart, mean, std));
+      }
+      if (steps > 0) {
+        b.optSteps(steps);
+      } else {
+        b.optEpochs(epochs);
+      }
+      return new ClassificationTask(b.build());
     }
   }
 }
