@@ -3,6 +3,11 @@ package io.github.lth.djl.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.Batch;
+import io.github.lth.djl.internal.DeviceImages;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -170,4 +175,79 @@ class ValidationSplitTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("none is left to train on");
   }
+
+  @Test
+  void datasetBatchesSplitLikeTheImagesWhenGivenTheLabels() {
+    Device cpu = Device.cpu();
+    int n = TRAIN.size();
+    ValidationSplit<ImageDataset> images = TRAIN.splitValidation(0.1, 42);
+    try (NDManager manager = NDManager.newBaseManager(cpu);
+        DeviceImages cache = DeviceImages.upload(TRAIN, cpu, 0, 0);
+        ImageBatches expected = BatchSources.of(images.validation())) {
+      ArrayDataset arrays = new ArrayDataset.Builder().setData(cache.images(0, n, manager))
+          .optLabels(cache.labels(0, n, manager)).setSampling(100, false).build();
+      DatasetBatches all = DatasetBatches.builder().setDataset(arrays)
+          .optName("embedded-train").build();
+      ValidationSplit<DatasetBatches> split = all.splitValidation(0.1, 42, TRAIN::label);
+      DatasetBatches val = split.validation();
+      assertThat(val.name()).isEqualTo("embedded-train[val 10% seed 42]");
+      assertThat(split.train().name()).isEqualTo("embedded-train[train 90% seed 42]");
+      assertThat(val.size()).isEqualTo(600);
+      assertThat(split.train().size()).isEqualTo(5400);
+      int[][] positions = Splits.validationPositions(TRAIN.labels(), 0.1, 42, "x");
+      for (int k = 0; k < val.size(); k++) {
+        assertThat(val.datasetIndex(k)).isEqualTo(positions[1][k]);
+      }
+      for (int k = 0; k < split.train().size(); k++) {
+        assertThat(split.train().datasetIndex(k)).isEqualTo(positions[0][k]);
+      }
+      int[] identity = IntStream.range(0, 600).toArray();
+      BatchSource.Epoch a = expected.epoch(manager, cpu, identity);
+      BatchSource.Epoch b = val.epoch(manager, cpu, identity);
+      for (int from = 0; from < 600; from += 250) {
+        int to = Math.min(600, from + 250);
+        Batch x = a.batch(manager, from, to);
+        Batch y = b.batch(manager, from, to);
+        assertThat(y.getData().head().toFloatArray()).isEqualTo(x.getData().head().toFloatArray());
+        assertThat(y.getLabels().head().toLongArray())
+            .isEqualTo(x.getLabels().head().toLongArray());
+      }
+      assertThat(all.splitValidation(0.1, 42, TRAIN::label).validation().fingerprint())
+          .isEqualTo(val.fingerprint())
+          .isNotEqualTo(all.splitValidation(0.1, 7, TRAIN::label).validation().fingerprint())
+          .isNotEqualTo(split.train().fingerprint())
+          .isNotEqualTo(all.fingerprint());
+    }
+  }
+
+  @Test
+  void datasetBatchesSplitUnstratifiedWithoutLabels() {
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      ArrayDataset arrays = new ArrayDataset.Builder().setData(manager.arange(0f, 1001f))
+          .setSampling(10, false).build();
+      DatasetBatches all = BatchSources.of(arrays);
+      // round(0.2345 x 1001) = round(234.73) = 235
+      ValidationSplit<DatasetBatches> split = all.splitValidation(0.2345, 9);
+      assertThat(split.validation().size()).isEqualTo(235);
+      assertThat(split.train().size()).isEqualTo(766);
+      long[] val = IntStream.range(0, 235).mapToLong(split.validation()::datasetIndex).toArray();
+      long[] train = IntStream.range(0, 766).mapToLong(split.train()::datasetIndex).toArray();
+      assertThat(val).isSorted();
+      assertThat(train).isSorted();
+      long[] both = new long[1001];
+      System.arraycopy(val, 0, both, 0, 235);
+      System.arraycopy(train, 0, both, 235, 766);
+      Arrays.sort(both);
+      assertThat(both).isEqualTo(IntStream.range(0, 1001).asLongStream().toArray());
+      assertThat(split.validation().name()).isEqualTo("ArrayDataset[val 23.45% seed 9]");
+      // A split of a split resolves to the data set's own indices.
+      DatasetBatches inner = split.train().splitValidation(0.5, 1).validation();
+      for (int k = 0; k < inner.size(); k++) {
+        assertThat(Arrays.binarySearch(train, inner.datasetIndex(k))).isNotNegative();
+      }
+      assertThatThrownBy(() -> all.splitValidation(0, 9))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--validation");
+    }
+  }
+
 }
