@@ -224,6 +224,34 @@ public final class ImageDataset {
   }
 
   /**
+   * Holds out a seeded, class-stratified fraction of this set for validation. Class {@code c}
+   * with {@code n_c} images gives exactly {@code Math.round(fraction × n_c)} of them (rounding
+   * half up) to the validation part and keeps the rest for training, so the validation part has
+   * {@code Σ_c round(fraction × n_c)} images, which may differ from {@code round(fraction × n)}.
+   * Which images go is decided by one {@link java.util.SplittableRandom} seeded with {@code
+   * seed}, shuffling each class's images in turn (classes in label order): the same seed gives
+   * the same split in every process and on every machine. Both parts keep data order; they are
+   * disjoint and together hold every image once. The parts are named {@code
+   * <name>[train 90% seed S]} and {@code <name>[val 10% seed S]}, and each has its own {@link
+   * #fingerprint()}.
+   *
+   * <pre>{@code
+   * ValidationSplit<ImageDataset> split = data.train().splitValidation(0.1, seed);
+   * ImageDataset train = split.train();
+   * ImageDataset validation = split.validation();
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if the fraction is not in {@code (0, 1)} (0 means no
+   *     validation set: the caller leaves this set whole), or it holds out no image or every
+   *     image
+   */
+  public ValidationSplit<ImageDataset> splitValidation(double fraction, long seed) {
+    int[][] parts = Splits.validationPositions(labels, fraction, seed, name);
+    String[] names = Splits.partNames(name, fraction, seed);
+    return new ValidationSplit<>(subset(names[0], parts[0]), subset(names[1], parts[1]));
+  }
+
+  /**
    * The same images with the labels shuffled among them by a seeded permutation: the class
    * histogram stays, the link between image and label is destroyed (the permuted-labels
    * control). Pixels are shared, not copied.

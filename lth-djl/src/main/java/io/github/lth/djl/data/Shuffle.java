@@ -31,15 +31,29 @@ public final class Shuffle {
 
   /**
    * A permutation of {@code 0 .. n-1} drawn from {@code random} (the same draws as
-   * {@link #shuffleInPlace}), as {@code long} indices ready to gather a batch on a device.
+   * {@link #shuffleInPlace}): the order of one pass for {@link BatchSource#epoch}.
+   *
+   * <pre>{@code
+   * SplittableRandom rng = new SplittableRandom(seed);
+   * BatchSource.Epoch epoch = train.epoch(scope, device, Shuffle.order(train.size(), rng));
+   * }</pre>
    */
-  public static long[] indices(int n, SplittableRandom random) {
+  public static int[] order(int n, SplittableRandom random) {
     checkArgument(n >= 0, "permutation size must not be negative: %s", n);
     int[] p = new int[n];
     for (int i = 0; i < n; i++) {
       p[i] = i;
     }
     shuffleInPlace(p, random);
+    return p;
+  }
+
+  /**
+   * {@link #order} as {@code long} indices ready to gather a batch on a device (the same draws,
+   * the same permutation).
+   */
+  public static long[] indices(int n, SplittableRandom random) {
+    int[] p = order(n, random);
     long[] out = new long[n];
     for (int i = 0; i < n; i++) {
       out[i] = p[i];

@@ -11,7 +11,8 @@ import java.nio.ByteBuffer;
 /**
  * An {@link ImageDataset} copied to a device once: images as float32 in {@code [0, 1]}
  * (optionally normalised with one mean and standard deviation), labels as int64. Batches are
- * gathered on the device by index, so training never copies a batch from the host.
+ * gathered on the device by index, so training never copies a batch from the host. The public
+ * face of this cache is {@link io.github.lth.djl.data.ImageBatches}.
  */
 public final class DeviceImages implements AutoCloseable {
   private final NDManager manager;
@@ -75,6 +76,11 @@ public final class DeviceImages implements AutoCloseable {
   /** Labels {@code [from, to)} in stored order, attached to {@code batch}. */
   public NDArray labels(long from, long to, NDManager batch) {
     return Temporaries.in(batch, labels.get(from + ":" + to));
+  }
+
+  /** False once closed: the device copies are freed. */
+  public boolean isOpen() {
+    return manager.isOpen();
   }
 
   @Override

@@ -19,6 +19,19 @@ class ShuffleTest {
   }
 
   @Test
+  void ordersAreTheSameDrawsAsDeviceIndices() {
+    SplittableRandom a = new SplittableRandom(3);
+    SplittableRandom b = new SplittableRandom(3);
+    for (int epoch = 0; epoch < 3; epoch++) {
+      long[] indices = Shuffle.indices(500, a);
+      assertThat(Arrays.stream(Shuffle.order(500, b)).asLongStream().toArray())
+          .isEqualTo(indices);
+    }
+    assertThat(Shuffle.order(0, a)).isEmpty();
+    assertThatThrownBy(() -> Shuffle.order(-2, a)).hasMessageContaining("-2");
+  }
+
+  @Test
   void isAPermutation() {
     int[] p = Shuffle.permutation(1000, 7);
     assertThat(Arrays.stream(p).sorted().toArray()).isEqualTo(IntStream.range(0, 1000).toArray());

@@ -1,0 +1,161 @@
+package io.github.lth.djl.data;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.dataset.Batch;
+import ai.djl.translate.Batchifier;
+import com.google.common.base.Suppliers;
+import io.github.lth.djl.internal.DeviceImages;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The fast {@link BatchSource}: an {@link ImageDataset} copied to each device once (float32 NCHW
+ * pixels scaled to {@code [0, 1]}, optionally normalised as {@code (x − mean) / std}; int64
+ * labels). A pass uploads its order once; every batch is a slice of that order and a gather on
+ * the device, so no step copies anything from the host.
+ *
+ * <pre>{@code
+ * try (ImageBatches train = BatchSources.of(data.train(), 0.2860f, 0.3530f)) {
+ *   BatchSource.Epoch epoch = train.epoch(epochScope, Device.cpu(), Shuffle.order(n, rng));
+ *   Batch first = epoch.batch(batchScope, 0, 60);   // images [60, 1, 28, 28], labels [60]
+ * }
+ * }</pre>
+ *
+ * <p>Batches of an ascending run of positions are views of the device copy, not copies: treat
+ * batch arrays as read-only. Thread-safe; close it to free the device copies.
+ */
+public final class ImageBatches implements BatchSource {
+  private final ImageDataset data;
+  private final float mean;
+  private final float std;
+  private final Supplier<String> fingerprint;
+  private final Map<Device, DeviceImages> onDevice = new LinkedHashMap<>();
+  private boolean closed;
+
+  ImageBatches(ImageDataset data, float mean, float std) {
+    this.data = Objects.requireNonNull(data, "data");
+    checkArgument(std >= 0 && Float.isFinite(std),
+        "normalization std must be positive (or 0 for none): %s", std);
+    checkArgument(Float.isFinite(mean), "normalization mean must be finite: %s", mean);
+    this.mean = std == 0 ? 0 : mean;
+    this.std = std;
+    // Hashing the pixels of the full Fashion-MNIST takes a while; config writers ask repeatedly.
+    this.fingerprint = Suppliers.memoize(data::fingerprint);
+  }
+
+  /** The images and labels on the host. */
+  public ImageDataset dataset() {
+    return data;
+  }
+
+  /** Whether the pixels are normalised after scaling to {@code [0, 1]}. */
+  public boolean normalized() {
+    return std != 0;
+  }
+
+  /** Mean subtracted from the scaled pixels (0 without normalisation). */
+  public float mean() {
+    return mean;
+  }
+
+  /** Standard deviation the scaled pixels are divided by (0 without normalisation). */
+  public float std() {
+    return std;
+  }
+
+  @Override
+  public String name() {
+    return data.name();
+  }
+
+  @Override
+  public int size() {
+    return data.size();
+  }
+
+  /** {@link ImageDataset#fingerprint()}: the pixels and labels, not the normalisation. */
+  @Override
+  public String fingerprint() {
+    return fingerprint.get();
+  }
+
+  /**
+   * Uploads the images to {@code device} if this is the first pass there, and the order always.
+   * An ascending run of consecutive positions (such as the identity order of evaluation) needs no
+   * index on the device: its batches are slices of the images.
+   */
+  @Override
+  public Epoch epoch(NDManager scope, Device device, int[] order) {
+    Objects.requireNonNull(scope, "scope");
+    Objects.requireNonNull(device, "device");
+    BatchSources.checkOrder(order, size(), name());
+    DeviceImages images = images(device);
+    int n = order.length;
+    if (BatchSources.isRun(order)) {
+      long offset = n == 0 ? 0 : order[0];
+      return (batchScope, from, to) -> {
+        BatchSources.checkRange(from, to, n);
+        NDManager owner = batchScope.newSubManager(device);
+        NDArray x = images.images(offset + from, offset + to, owner);
+        NDArray y = images.labels(offset + from, offset + to, owner);
+        return batch(owner, x, y, from, to, n);
+      };
+    }
+    long[] wide = new long[n];
+    for (int i = 0; i < n; i++) {
+      wide[i] = order[i];
+    }
+    // A manager of the scope on the device, so the order goes to the device in one copy even
+    // when the scope itself lives elsewhere.
+    NDArray index = scope.newSubManager(device).create(wide);
+    return (batchScope, from, to) -> {
+      BatchSources.checkRange(from, to, n);
+      NDManager owner = batchScope.newSubManager(device);
+      NDArray slice = index.get(from + ":" + to);
+      slice.attach(owner);
+      NDArray x = images.images(slice, owner);
+      NDArray y = images.labels(slice, owner);
+      return batch(owner, x, y, from, to, n);
+    };
+  }
+
+  private static Batch batch(NDManager owner, NDArray x, NDArray y, int from, int to, int n) {
+    return new Batch(owner, new NDList(x), new NDList(y), to - from, Batchifier.STACK,
+        Batchifier.STACK, to, n);
+  }
+
+  private synchronized DeviceImages images(Device device) {
+    checkState(!closed, "image batches of %s were closed", name());
+    return onDevice.computeIfAbsent(device, d -> DeviceImages.upload(data, d, mean, std));
+  }
+
+  /** The device copy, if one was made (for tests). */
+  synchronized DeviceImages cached(Device device) {
+    return onDevice.get(device);
+  }
+
+  /** Frees the device copies; later passes fail. */
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      onDevice.values().forEach(DeviceImages::close);
+      onDevice.clear();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return normalized()
+        ? String.format("%s, normalised (x - %s) / %s", data, mean, std)
+        : data.toString();
+  }
+}
