@@ -20,6 +20,7 @@ import ai.djl.util.Pair;
 import io.github.lth.core.Mask;
 import io.github.lth.core.ParameterInfo;
 import io.github.lth.core.PrunableModel;
+import io.github.lth.core.Pruner;
 import io.github.lth.core.PruningCriteria;
 import io.github.lth.core.PruningCriterion;
 import io.github.lth.core.PruningStep;
@@ -327,10 +328,10 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
 
   /**
    * On a GPU, scores {@link PruningCriteria.Magnitude} and {@link PruningCriteria.MagnitudeChange}
-   * on the device and selects there, so the weights never travel to the host. On the CPU, and
-   * for other criteria, takes the host path of {@link PrunableModel}: there the weights already
-   * sit in host memory and lth-core's radix selection is far faster than a tensor sort. Both
-   * paths give the same mask.
+   * on the device and lets {@link Pruner} decide with the device kernel, so the weights never
+   * travel to the host. On the CPU, and for other criteria, takes the host path of {@link
+   * PrunableModel}: there the weights already sit in host memory and lth-core's radix selection
+   * is far faster than a tensor sort. Both paths give the same mask.
    */
   @Override
   public Mask prune(PruningStep step) {
@@ -351,27 +352,32 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
     checkOpen();
     checkArgument(isDeviceCriterion(step.criterion()), "criterion %s has no device path",
         step.criterion());
+    try (NDManager tmp = manager.newSubManager()) {
+      List<NDArray> scores = deviceScores(step, tmp);
+      return Pruner.prune(step.current(), scores, step.scope(), step.schedule(), step.round(),
+          DeviceSelection.in(tmp));
+    }
+  }
+
+  /** |w| or |w − w_ref| of the step's mask layers, on the device, in mask order. */
+  private List<NDArray> deviceScores(PruningStep step, NDManager tmp) {
     boolean change = step.criterion() instanceof PruningCriteria.MagnitudeChange;
     checkArgument(!change || step.reference() != null,
         "this criterion needs reference weights (θ₀), but the subnetwork has none");
     List<String> layers = step.current().layers();
-    try (NDManager tmp = manager.newSubManager()) {
-      Map<String, NDArray> reference = change ? referenceArrays(step.reference(), layers, tmp)
-          : Map.of();
-      List<NDArray> scores = new ArrayList<>();
-      for (String layer : layers) {
-        Entry e = entry(layer);
-        checkArgument(Arrays.equals(e.info().shape(), step.current().shape(layer)),
-            "mask layer '%s' has shape %s, the model's parameter has %s", layer,
-            Shapes.format(step.current().shape(layer)), Shapes.format(e.info().shape()));
-        NDArray w = e.array();
-        NDArray s = change ? Temporaries.in(tmp, w.sub(reference.get(layer))).abs()
-            : Temporaries.in(tmp, w.abs());
-        scores.add(s);
-      }
-      return DeviceSelection.prune(step.current(), scores, step.scope(), step.schedule(),
-          step.round(), tmp);
+    Map<String, NDArray> reference = change ? referenceArrays(step.reference(), layers, tmp)
+        : Map.of();
+    List<NDArray> scores = new ArrayList<>();
+    for (String layer : layers) {
+      Entry e = entry(layer);
+      checkArgument(Arrays.equals(e.info().shape(), step.current().shape(layer)),
+          "mask layer '%s' has shape %s, the model's parameter has %s", layer,
+          Shapes.format(step.current().shape(layer)), Shapes.format(e.info().shape()));
+      NDArray w = e.array();
+      scores.add(change ? Temporaries.in(tmp, w.sub(reference.get(layer))).abs()
+          : Temporaries.in(tmp, w.abs()));
     }
+    return scores;
   }
 
   /** The DJL version, the engine with its version, and the device. */
