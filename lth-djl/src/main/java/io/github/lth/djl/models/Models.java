@@ -37,9 +37,10 @@ import java.util.Map;
  *
  * <pre>{@code
  * HeadedBlock block = Models.create("conv4", 1, 28, 28, 10);
- * block.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28));
- * // block.getParameters().keys(): conv1_weight, conv1_bias, ..., fc3_bias
- * List<ParameterInfo> prunable = Models.defaultPrunable("conv4").select(model.parameters());
+ * try (DjlModel model = DjlModel.create(block, new Shape(1, 1, 28, 28), Devices.parse("auto"), 7)) {
+ *   // parameters: conv1_weight, conv1_bias, ..., fc3_bias (head fc3)
+ *   List<ParameterInfo> prunable = Models.defaultPrunable("conv4").select(model.parameters());
+ * }
  * }</pre>
  */
 public final class Models {
