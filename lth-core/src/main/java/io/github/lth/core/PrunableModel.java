@@ -54,16 +54,24 @@ public interface PrunableModel {
   }
 
   /**
-   * Computes the next mask of a pruning round. The default copies the masked layers to the host,
-   * scores them with the criterion and selects with {@link Pruner}; device-backed models
-   * override it to score built-in criteria without leaving the device, with identical results.
+   * Host scores of the step's mask layers by its criterion: the masked layers are copied to the
+   * host (with the reference weights when the step has some) and scored there. This is all a
+   * model contributes to a pruning decision; {@link Pruner} makes it.
    */
-  default Mask prune(PruningStep step) {
+  default Scores scores(PruningStep step) {
     List<String> layers = step.current().layers();
     Weights w = weights(layers);
     Subnetwork s = step.reference() == null ? Subnetwork.of(step.current(), w)
         : Subnetwork.of(step.current(), w, step.reference().toWeights().select(layers));
-    Scores scores = step.criterion().score(s);
-    return Pruner.prune(step.current(), scores, step.scope(), step.schedule(), step.round());
+    return step.criterion().score(s);
+  }
+
+  /**
+   * Computes the next mask of a pruning round: {@link #scores} decided by {@link Pruner}.
+   * Device-backed models override it to score built-in criteria where the weights live and hand
+   * the device scores to {@link Pruner} with a device kernel; the mask is the same.
+   */
+  default Mask prune(PruningStep step) {
+    return Pruner.prune(step, scores(step));
   }
 }

@@ -4,18 +4,19 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import io.github.lth.core.select.LowestSelection;
 import io.github.lth.core.select.LowestSelections;
-import io.github.lth.core.select.ScoredLayer;
-import io.github.lth.core.select.Selection;
+import io.github.lth.core.select.SelectionKernel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Exact pruning: turns scores into the next mask. Each group (all layers for
- * {@link PruningScope#GLOBAL}, each layer for {@link PruningScope#LAYER}) keeps exactly the
- * number of weights the schedule asks for; weights already pruned stay pruned and their scores
- * are ignored; among equal scores the lower layer index, then the lower flat index, is pruned
- * first.
+ * Exact pruning: turns scores into the next mask. This is the one place that decides how many
+ * weights a round prunes: each group (all layers for {@link PruningScope#GLOBAL}, each layer for
+ * {@link PruningScope#LAYER}) keeps exactly {@link PruningSchedule#keptAfter} weights (for a
+ * fixed rate, {@code round(rate × remaining)} fewer, half to even). Which weights go is the
+ * {@link SelectionKernel}'s job, by one contract whatever holds the scores: weights already
+ * pruned stay pruned and their scores are ignored; among equal scores the lower layer index,
+ * then the lower flat index, is pruned first.
  *
  * <pre>{@code
  * Mask next = Pruner.prune(mask, PruningCriteria.magnitude().score(subnet), PruningScope.GLOBAL,
@@ -31,40 +32,76 @@ public final class Pruner {
     return prune(current, scores, scope, schedule, round, LowestSelections.exact());
   }
 
-  /** Prunes with the given selection kernel. */
+  /** The round a {@link PruningStep} describes, with host scores of its mask's layers. */
+  public static Mask prune(PruningStep step, Scores scores) {
+    return prune(step.current(), scores, step.scope(), step.schedule(), step.round());
+  }
+
+  /** Prunes with the given host selection kernel. */
   public static Mask prune(Mask current, Scores scores, PruningScope scope,
       PruningSchedule schedule, int round, LowestSelection kernel) {
     checkScoresFit(current, scores);
+    List<float[]> raw = new ArrayList<>();
+    for (String layer : current.layers()) {
+      raw.add(scores.raw(layer));
+    }
+    return prune(current, raw, scope, schedule, round, kernel);
+  }
+
+  /**
+   * Prunes with scores held anywhere: {@code scores} holds one array per layer of {@code
+   * current}, in mask order, each with the layer's number of elements (the kernel checks).
+   * Device-backed models call this with device arrays and a device kernel, so the counts are
+   * the same as on the host by construction.
+   */
+  public static <S> Mask prune(Mask current, List<S> scores, PruningScope scope,
+      PruningSchedule schedule, int round, SelectionKernel<S> kernel) {
     List<String> layers = current.layers();
+    checkArgument(scores.size() == layers.size(), "%s score arrays for a mask of %s layers",
+        scores.size(), layers.size());
+    List<long[]> kept = new ArrayList<>(layers.size());
+    for (String layer : layers) {
+      kept.add(current.words(layer));
+    }
+    long[] counts = counts(current, scope, schedule, round);
     long[][] chosen = new long[layers.size()][];
     if (scope == PruningScope.GLOBAL) {
-      List<ScoredLayer> input = new ArrayList<>();
-      for (String layer : layers) {
-        input.add(new ScoredLayer(layer, scores.raw(layer), current.words(layer)));
-      }
-      long keep = schedule.keptAfter(round, current.kept(), current.size());
-      Selection s = kernel.select(input, current.kept() - keep);
-      chosen = s.chosen();
+      chosen = kernel.select(layers, scores, kept, counts[0]).chosen();
     } else {
       for (int l = 0; l < layers.size(); l++) {
-        String layer = layers.get(l);
-        long keep = schedule.keptAfter(round, current.kept(layer), current.size(layer));
-        Selection s = kernel.select(
-            List.of(new ScoredLayer(layer, scores.raw(layer), current.words(layer))),
-            current.kept(layer) - keep);
-        chosen[l] = s.chosen()[0];
+        chosen[l] = kernel.select(List.of(layers.get(l)), List.of(scores.get(l)),
+            List.of(kept.get(l)), counts[l]).chosen()[0];
       }
     }
     Mask.Builder b = Mask.builder();
     for (int l = 0; l < layers.size(); l++) {
-      String layer = layers.get(l);
-      long[] words = current.words(layer);
+      long[] words = kept.get(l);
       for (int w = 0; w < words.length; w++) {
         words[w] &= ~chosen[l][w];
       }
-      b.putWords(layer, current.shape(layer), words);
+      b.putWords(layers.get(l), current.shape(layers.get(l)), words);
     }
     return b.build();
+  }
+
+  /**
+   * How many weights each group gives up in {@code round}: one count for a global scope, one per
+   * mask layer for a layer scope.
+   */
+  public static long[] counts(Mask current, PruningScope scope, PruningSchedule schedule,
+      int round) {
+    if (scope == PruningScope.GLOBAL) {
+      long keep = schedule.keptAfter(round, current.kept(), current.size());
+      return new long[] {current.kept() - keep};
+    }
+    List<String> layers = current.layers();
+    long[] counts = new long[layers.size()];
+    for (int l = 0; l < layers.size(); l++) {
+      String layer = layers.get(l);
+      long keep = schedule.keptAfter(round, current.kept(layer), current.size(layer));
+      counts[l] = current.kept(layer) - keep;
+    }
+    return counts;
   }
 
   /**

@@ -20,6 +20,7 @@ import ai.djl.util.Pair;
 import io.github.lth.core.Mask;
 import io.github.lth.core.ParameterInfo;
 import io.github.lth.core.PrunableModel;
+import io.github.lth.core.Pruner;
 import io.github.lth.core.PruningCriteria;
 import io.github.lth.core.PruningCriterion;
 import io.github.lth.core.PruningStep;
@@ -29,11 +30,15 @@ import io.github.lth.core.Weights;
 import io.github.lth.djl.internal.DeviceSelection;
 import io.github.lth.djl.internal.ParameterKinds;
 import io.github.lth.djl.internal.Temporaries;
+import io.github.lth.djl.models.HeadedBlock;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,27 +47,32 @@ import java.util.Set;
 /**
  * A DJL {@link Block} seen as lth-core's {@link PrunableModel}: its parameters keep living on
  * the model's device, masks are uploaded there once and multiplied into the weights in place,
- * rewind points are device copies, and pruning by magnitude (or magnitude of change) is decided
- * on the device with exactly the counts and tie rules of lth-core's {@code Pruner}.
+ * rewind points are device copies, and magnitude scores (or magnitudes of change) can be computed
+ * on the device and handed to lth-core's {@link Pruner} with a device kernel, which decides
+ * exactly as on the host.
  *
  * <p>Parameter names are the keys of {@link Block#getParameters()} (for a
  * {@code SequentialBlock}: {@code 01Linear_weight}, ...). Kinds are inferred from DJL's
  * parameter type and rank: rank-2 weights are linear, rank 3–5 weights convolutions, gamma/beta
  * normalization, running statistics {@code OTHER}.
  *
+ * <p>When the block is a {@link HeadedBlock}, parameters of its heads say so ({@link
+ * ParameterInfo#head()}), so the default prunable set leaves them dense, and the model can swap
+ * a head for another task ({@link #replaceHead}), drop one ({@link #removeHead}), freeze the
+ * backbone ({@link #freezeBackbone}) and compute the backbone's features ({@link #features}).
+ *
  * <p>Everything native is held in the model's {@link NDManager} tree; {@link #close()} frees it.
  * Not thread-safe.
  *
  * <pre>{@code
- * SequentialBlock mlp = new SequentialBlock().add(Blocks.batchFlattenBlock())
- *     .add(Linear.builder().setUnits(300).build()).add(Activation::relu)
- *     .add(Linear.builder().setUnits(10).build());
- * try (DjlModel model = DjlModel.create(mlp, new Shape(1, 1, 28, 28), Devices.parse("auto"), 42)) {
+ * try (DjlModel model = DjlModel.create(Models.resnet20(10), new Shape(1, 3, 32, 32),
+ *     Devices.parse("auto"), 42)) {
  *   Mask mask = Mask.dense(...);
  *   model.applyMask(mask);
  *   try (Snapshot init = model.snapshot()) {
  *     // train, prune, model.restore(init), ...
  *   }
+ *   model.replaceHead("fc", Linear.builder().setUnits(100).build(), 7);   // transfer to 100 classes
  * }
  * }</pre>
  */
@@ -71,10 +81,16 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
   private final Device device;
   private final NDManager manager;
   private final NDManager ownedManager;
-  private final List<Entry> entries;
-  private final Map<String, Entry> byName;
-  private final List<ParameterInfo> infos;
+  private final DataType dataType;
+  private final Shape[] inputShapes;
   private final ParameterStore store;
+  private List<Entry> entries;
+  private Map<String, Entry> byName;
+  private List<ParameterInfo> infos;
+  /** Bumped whenever the parameter list changes (a head replaced or removed). */
+  private int layout;
+  /** Parameters frozen through this model; unfreezing gives exactly these their gradients back. */
+  private final Set<String> frozenHere = new LinkedHashSet<>();
   private NDManager maskManager;
   private Mask mask;
   private Map<String, NDArray> maskArrays = Map.of();
@@ -86,12 +102,29 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
     }
   }
 
-  private DjlModel(Block block, NDManager manager, NDManager ownedManager) {
+  private DjlModel(Block block, NDManager manager, NDManager ownedManager, DataType dataType,
+      Shape[] inputShapes) {
     this.block = block;
     this.manager = manager;
     this.ownedManager = ownedManager;
     this.device = manager.getDevice();
+    this.dataType = dataType;
+    this.inputShapes = inputShapes;
+    readParameters();
+    this.store = new ParameterStore(manager, false);
+  }
+
+  /** (Re)builds the parameter list from the block, marking head parameters with their head. */
+  private void readParameters() {
     Set<String> embeddings = ParameterKinds.embeddingParameterIds(block);
+    Map<String, String> headOf = new HashMap<>();
+    if (block instanceof HeadedBlock hb) {
+      for (String head : hb.heads()) {
+        for (Parameter p : hb.head(head).getParameters().values()) {
+          headOf.put(p.getId(), head);
+        }
+      }
+    }
     List<Entry> list = new ArrayList<>();
     Map<String, Entry> map = new LinkedHashMap<>();
     for (Pair<String, Parameter> p : block.getParameters()) {
@@ -100,7 +133,8 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
           p.getKey());
       long[] shape = param.getArray().getShape().getShape();
       ParameterInfo info = new ParameterInfo(p.getKey(), shape,
-          ParameterKinds.of(param, shape, embeddings.contains(param.getId())));
+          ParameterKinds.of(param, shape, embeddings.contains(param.getId())),
+          headOf.getOrDefault(param.getId(), ""));
       Entry e = new Entry(list.size(), p.getKey(), param, info);
       checkArgument(map.put(e.name(), e) == null, "the block has two parameters named %s",
           e.name());
@@ -109,7 +143,6 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
     this.entries = List.copyOf(list);
     this.byName = Collections.unmodifiableMap(map);
     this.infos = list.stream().map(Entry::info).toList();
-    this.store = new ParameterStore(manager, false);
   }
 
   /**
@@ -123,7 +156,7 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
     try {
       Engine.getInstance().setRandomSeed(engineSeed(seed));
       block.initialize(m, DataType.FLOAT32, inputShape);
-      DjlModel model = new DjlModel(block, m, m);
+      DjlModel model = new DjlModel(block, m, m, DataType.FLOAT32, new Shape[] {inputShape});
       model.reinitialize(seed);
       return model;
     } catch (RuntimeException e) {
@@ -137,8 +170,10 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
    * sub-managers of the model's manager; closing this object frees them but not the model.
    */
   public static DjlModel wrap(Model model) {
-    checkArgument(model.getBlock() != null, "model %s has no block", model.getName());
-    return new DjlModel(model.getBlock(), model.getNDManager(), null);
+    Block b = model.getBlock();
+    checkArgument(b != null, "model %s has no block", model.getName());
+    return new DjlModel(b, model.getNDManager(), null, model.getDataType(),
+        b.isInitialized() ? b.getInputShapes() : null);
   }
 
   public Block block() {
@@ -157,6 +192,18 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
   /** A parameter store that hands the block its parameters on this model's device. */
   public ParameterStore parameterStore() {
     return store;
+  }
+
+  /**
+   * The input shape the block was initialized for, batch axis included (what {@link #create}
+   * was given).
+   *
+   * @throws IllegalStateException for a wrapped block DJL knows no input shape of
+   */
+  public Shape inputShape() {
+    checkState(inputShapes != null && inputShapes.length > 0,
+        "the wrapped block does not know its input shape; create the model with create()");
+    return inputShapes[0];
   }
 
   /** Runs the block; the outputs belong to the manager of {@code inputs}. */
@@ -284,18 +331,25 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
       copy.attach(sub);
       copies.add(copy);
     }
-    return new DeviceSnapshot(this, sub, copies);
+    return new DeviceSnapshot(this, sub, copies, infos, layout);
   }
 
   /**
    * Sets all parameters from a snapshot. A snapshot of this model is copied on the device;
    * any other snapshot is loaded from its host copy (names and shapes must fit).
+   *
+   * @throws IllegalStateException if the snapshot is closed, or was taken before a head of this
+   *     model was replaced or removed (its host copy, {@link Snapshot#toWeights()}, still holds
+   *     the backbone for {@link #load})
    */
   @Override
   public void restore(Snapshot snapshot) {
     checkOpen();
     if (snapshot instanceof DeviceSnapshot s && s.owner == this) {
       checkState(!s.closed, "the snapshot was closed; take a new one with snapshot()");
+      checkState(s.layout == layout, "the snapshot was taken before a head of the model was"
+          + " replaced or removed, so its parameters no longer match the model's; take a new"
+          + " snapshot, or load the parameters that still fit from snapshot.toWeights()");
       try (NDManager tmp = manager.newSubManager()) {
         for (Entry e : entries) {
           overwrite(e.array(), s.arrays.get(e.index()), tmp);
@@ -316,21 +370,292 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
     Engine.getInstance().setRandomSeed(engineSeed(seed));
     try (NDManager tmp = manager.newSubManager()) {
       for (Entry e : entries) {
-        Parameter p = e.parameter();
-        Initializer init = p.getInitializer() != null ? p.getInitializer()
-            : p.getType().getInitializer();
-        NDArray fresh = init.initialize(tmp, e.array().getShape(), e.array().getDataType());
-        overwrite(e.array(), fresh, tmp);
+        draw(e.parameter(), tmp);
+      }
+    }
+  }
+
+  /** Overwrites a parameter with a fresh draw from its DJL initializer. */
+  private static void draw(Parameter p, NDManager tmp) {
+    Initializer init = p.getInitializer() != null ? p.getInitializer()
+        : p.getType().getInitializer();
+    NDArray fresh = init.initialize(tmp, p.getArray().getShape(), p.getArray().getDataType());
+    overwrite(p.getArray(), fresh, tmp);
+  }
+
+  // ---------------------------------------------------------------- heads
+
+  /** The heads of a {@link HeadedBlock}, in order; empty for any other block. */
+  public List<String> heads() {
+    return block instanceof HeadedBlock hb ? hb.heads() : List.of();
+  }
+
+  /** The head forward applies; empty without heads. */
+  public Optional<String> activeHead() {
+    return block instanceof HeadedBlock hb ? hb.activeHead() : Optional.empty();
+  }
+
+  /**
+   * Makes the named head the one {@link #forward} applies.
+   *
+   * @throws IllegalStateException if the block is not a {@link HeadedBlock}
+   */
+  public void useHead(String name) {
+    checkOpen();
+    headed("useHead").useHead(name);
+  }
+
+  /**
+   * Puts a new head in place of the head called {@code name} (or adds it, if there is none) and
+   * makes it the active head: for transferring a ticket to a task with other classes, or a
+   * classifier after self-supervised pre-training. The head is initialized on the model's device
+   * for the backbone's output at the input shape given to {@link #create}, and its weights are
+   * drawn from {@code seed} (the same seed gives the same head). The old head's parameters are
+   * freed.
+   *
+   * <p>The parameter list changes: masks keep the layers of parameters that are still there
+   * (the backbone's), pruned weights stay pruned; frozen parameters stay frozen; the new head is
+   * trainable. Snapshots taken before cannot be restored any more (their host copies can still
+   * be loaded).
+   *
+   * <pre>{@code
+   * model.replaceHead("fc", Linear.builder().setUnits(100).build(), 7);
+   * // parameters: ..., fc_weight (100, 64) and fc_bias (100,) with head "fc"
+   * }</pre>
+   *
+   * @param freshHead an uninitialized block, such as a new {@code Linear}
+   * @throws IllegalStateException if the block is not a {@link HeadedBlock}
+   * @throws IllegalArgumentException if the head is already initialized, its name is not
+   *     letters and digits, its parameter names clash, or it does not fit the backbone's output
+   */
+  public void replaceHead(String name, Block freshHead, long seed) {
+    checkOpen();
+    HeadedBlock hb = headed("replaceHead");
+    checkArgument(freshHead != null, "replaceHead %s: the new head must not be null", name);
+    checkArgument(!freshHead.isInitialized(),
+        "replaceHead %s: the new head is already initialized; pass a fresh block, its"
+            + " parameters are created on the model's device", name);
+    Shape[] features = hb.backbone().getOutputShapes(new Shape[] {inputShape()});
+    Block old = hb.replaceHead(name, freshHead);
+    try {
+      freshHead.initialize(manager, dataType, features);
+      Engine.getInstance().setRandomSeed(engineSeed(seed));
+      try (NDManager tmp = manager.newSubManager()) {
+        for (Parameter p : freshHead.getParameters().values()) {
+          draw(p, tmp);
+        }
+      }
+    } catch (RuntimeException e) {
+      if (old != null) {
+        hb.replaceHead(name, old);
+      } else {
+        hb.removeHead(name);
+      }
+      freeParameters(freshHead);
+      throw new IllegalArgumentException(String.format(
+          "replaceHead %s: the new head does not fit the backbone's output %s: %s", name,
+          Arrays.toString(features), e.getMessage()), e);
+    }
+    hb.useHead(name);
+    if (old != null) {
+      freeParameters(old);
+    }
+    layoutChanged();
+  }
+
+  /**
+   * Removes a head and frees its parameters (for example a SimCLR projection head). If it was
+   * the active head, the first remaining head becomes active; with none left, {@link #forward}
+   * returns the backbone's features. Masks, frozen parameters and snapshots are treated as in
+   * {@link #replaceHead}. With no head left, nothing tells {@code ParameterSelectors.defaults()}
+   * where the classifier is and it guesses as for a plain block (all but the last layer weight);
+   * select explicitly, for example with {@code Models.defaultPrunable}.
+   *
+   * <pre>{@code
+   * model.removeHead("projection");
+   * NDList features = model.forward(images, false);
+   * }</pre>
+   *
+   * @throws IllegalStateException if the block is not a {@link HeadedBlock}
+   */
+  public void removeHead(String name) {
+    checkOpen();
+    Block old = headed("removeHead").removeHead(name);
+    freeParameters(old);
+    layoutChanged();
+  }
+
+  /**
+   * The backbone's output for {@code input}, computed in inference mode (BatchNorm uses its
+   * running statistics, dropout is off) and detached from any gradient: the input of a linear
+   * probe, computed once. The outputs belong to the manager of {@code input}.
+   *
+   * <pre>{@code
+   * NDArray f = model.features(new NDList(images)).singletonOrThrow();   // (batch, 64) for ResNet-20
+   * }</pre>
+   *
+   * @throws IllegalStateException if the block is not a {@link HeadedBlock}
+   */
+  public NDList features(NDList input) {
+    checkOpen();
+    NDList out = headed("features").backbone().forward(store, input, false);
+    NDList detached = new NDList(out.size());
+    for (NDArray a : out) {
+      detached.add(a.stopGradient());
+    }
+    return detached;
+  }
+
+  // ---------------------------------------------------------------- freezing
+
+  /**
+   * Freezes parameters: their arrays stop requiring gradients, so training computes no gradient
+   * for them and an optimizer keeps no state for them. Masks still apply to them.
+   *
+   * <pre>{@code
+   * model.freeze(List.of("conv1_weight", "bn1_gamma", "bn1_beta"));
+   * }</pre>
+   *
+   * @throws IllegalArgumentException naming the first unknown parameter (nothing is frozen then)
+   */
+  public void freeze(Collection<String> parameterNames) {
+    checkOpen();
+    List<Entry> targets = parameterNames.stream().map(this::entry).toList();
+    for (Entry e : targets) {
+      if (e.parameter().requiresGradient()) {
+        e.parameter().freeze(true);
+        frozenHere.add(e.name());
       }
     }
   }
 
   /**
+   * Gives gradients back to parameters frozen with {@link #freeze} or {@link #freezeBackbone}.
+   * Parameters that never took gradients (BatchNorm's running statistics) stay as they are.
+   *
+   * @throws IllegalArgumentException naming the first unknown parameter (nothing is unfrozen
+   *     then)
+   */
+  public void unfreeze(Collection<String> parameterNames) {
+    checkOpen();
+    List<Entry> targets = parameterNames.stream().map(this::entry).toList();
+    for (Entry e : targets) {
+      if (frozenHere.remove(e.name())) {
+        e.parameter().freeze(false);
+      }
+    }
+  }
+
+  /** {@link #unfreeze} of every parameter, and the backbone trains in training mode again. */
+  public void unfreezeAll() {
+    unfreeze(List.copyOf(frozenHere));
+    if (block instanceof HeadedBlock hb) {
+      hb.setBackboneInference(false);
+    }
+  }
+
+  /**
+   * Freezes every backbone parameter and runs the backbone in inference mode even in training
+   * passes, so its weights and BatchNorm statistics stay bit for bit what they are while the
+   * heads train (a linear probe, or fine-tuning only the head).
+   *
+   * <pre>{@code
+   * model.replaceHead("fc", Linear.builder().setUnits(100).build(), 7);
+   * model.freezeBackbone();   // train: only fc_weight and fc_bias change
+   * }</pre>
+   *
+   * @throws IllegalStateException if the block is not a {@link HeadedBlock}
+   */
+  public void freezeBackbone() {
+    checkOpen();
+    HeadedBlock hb = headed("freezeBackbone");
+    freeze(backboneNames());
+    hb.setBackboneInference(true);
+  }
+
+  /**
+   * Undoes {@link #freezeBackbone}: backbone parameters take gradients again and the backbone
+   * runs in training mode in training passes.
+   *
+   * @throws IllegalStateException if the block is not a {@link HeadedBlock}
+   */
+  public void unfreezeBackbone() {
+    checkOpen();
+    HeadedBlock hb = headed("unfreezeBackbone");
+    unfreeze(backboneNames());
+    hb.setBackboneInference(false);
+  }
+
+  /**
+   * Whether the parameter takes no gradient: frozen through this model, or never trainable
+   * (BatchNorm's running statistics).
+   */
+  public boolean isFrozen(String parameterName) {
+    checkOpen();
+    return !entry(parameterName).parameter().requiresGradient();
+  }
+
+  private List<String> backboneNames() {
+    return infos.stream().filter(i -> !i.inHead()).map(ParameterInfo::name).toList();
+  }
+
+  private HeadedBlock headed(String operation) {
+    if (block instanceof HeadedBlock hb) {
+      return hb;
+    }
+    throw new IllegalStateException(operation + " needs a model whose block is a HeadedBlock"
+        + " (a backbone with named heads, as Models builds); this model's block is a "
+        + block.getClass().getSimpleName());
+  }
+
+  private static void freeParameters(Block b) {
+    for (Parameter p : b.getParameters().values()) {
+      p.close();
+    }
+  }
+
+  /**
+   * After a head change: reads the parameter list again, and forgets mask layers and frozen
+   * marks of parameters that are gone (or were replaced by new ones of the same name).
+   */
+  private void layoutChanged() {
+    Map<String, Entry> before = byName;
+    readParameters();
+    layout++;
+    frozenHere.removeIf(name -> !sameParameter(before.get(name)));
+    if (mask == null) {
+      return;
+    }
+    List<String> stale = mask.layers().stream()
+        .filter(layer -> !sameParameter(before.get(layer))).toList();
+    if (stale.isEmpty()) {
+      return;
+    }
+    Map<String, NDArray> arrays = new LinkedHashMap<>(maskArrays);
+    Mask.Builder b = Mask.builder();
+    for (String layer : mask.layers()) {
+      if (stale.contains(layer)) {
+        arrays.remove(layer).close();
+      } else {
+        b.putWords(layer, mask.shape(layer), mask.words(layer));
+      }
+    }
+    maskArrays = Collections.unmodifiableMap(arrays);
+    mask = arrays.isEmpty() ? null : b.build();
+  }
+
+  /** Whether {@code old} (an entry before a head change) is still a parameter of the model. */
+  private boolean sameParameter(Entry old) {
+    Entry now = old == null ? null : byName.get(old.name());
+    return now != null && now.parameter() == old.parameter();
+  }
+
+  /**
    * On a GPU, scores {@link PruningCriteria.Magnitude} and {@link PruningCriteria.MagnitudeChange}
-   * on the device and selects there, so the weights never travel to the host. On the CPU, and
-   * for other criteria, takes the host path of {@link PrunableModel}: there the weights already
-   * sit in host memory and lth-core's radix selection is far faster than a tensor sort. Both
-   * paths give the same mask.
+   * on the device and lets {@link Pruner} decide with the device kernel, so the weights never
+   * travel to the host. On the CPU, and for other criteria, takes the host path of {@link
+   * PrunableModel}: there the weights already sit in host memory and lth-core's radix selection
+   * is far faster than a tensor sort. Both paths give the same mask.
    */
   @Override
   public Mask prune(PruningStep step) {
@@ -351,27 +676,32 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
     checkOpen();
     checkArgument(isDeviceCriterion(step.criterion()), "criterion %s has no device path",
         step.criterion());
+    try (NDManager tmp = manager.newSubManager()) {
+      List<NDArray> scores = deviceScores(step, tmp);
+      return Pruner.prune(step.current(), scores, step.scope(), step.schedule(), step.round(),
+          DeviceSelection.in(tmp));
+    }
+  }
+
+  /** |w| or |w − w_ref| of the step's mask layers, on the device, in mask order. */
+  private List<NDArray> deviceScores(PruningStep step, NDManager tmp) {
     boolean change = step.criterion() instanceof PruningCriteria.MagnitudeChange;
     checkArgument(!change || step.reference() != null,
         "this criterion needs reference weights (θ₀), but the subnetwork has none");
     List<String> layers = step.current().layers();
-    try (NDManager tmp = manager.newSubManager()) {
-      Map<String, NDArray> reference = change ? referenceArrays(step.reference(), layers, tmp)
-          : Map.of();
-      List<NDArray> scores = new ArrayList<>();
-      for (String layer : layers) {
-        Entry e = entry(layer);
-        checkArgument(Arrays.equals(e.info().shape(), step.current().shape(layer)),
-            "mask layer '%s' has shape %s, the model's parameter has %s", layer,
-            Shapes.format(step.current().shape(layer)), Shapes.format(e.info().shape()));
-        NDArray w = e.array();
-        NDArray s = change ? Temporaries.in(tmp, w.sub(reference.get(layer))).abs()
-            : Temporaries.in(tmp, w.abs());
-        scores.add(s);
-      }
-      return DeviceSelection.prune(step.current(), scores, step.scope(), step.schedule(),
-          step.round(), tmp);
+    Map<String, NDArray> reference = change ? referenceArrays(step.reference(), layers, tmp)
+        : Map.of();
+    List<NDArray> scores = new ArrayList<>();
+    for (String layer : layers) {
+      Entry e = entry(layer);
+      checkArgument(Arrays.equals(e.info().shape(), step.current().shape(layer)),
+          "mask layer '%s' has shape %s, the model's parameter has %s", layer,
+          Shapes.format(step.current().shape(layer)), Shapes.format(e.info().shape()));
+      NDArray w = e.array();
+      scores.add(change ? Temporaries.in(tmp, w.sub(reference.get(layer))).abs()
+          : Temporaries.in(tmp, w.abs()));
     }
+    return scores;
   }
 
   /** The DJL version, the engine with its version, and the device. */
@@ -403,7 +733,7 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
   private Map<String, NDArray> referenceArrays(Snapshot ref, List<String> layers,
       NDManager tmp) {
     Map<String, NDArray> out = new LinkedHashMap<>();
-    if (ref instanceof DeviceSnapshot s && s.owner == this) {
+    if (ref instanceof DeviceSnapshot s && s.owner == this && s.layout == layout) {
       checkState(!s.closed, "the reference snapshot was closed");
       for (String layer : layers) {
         out.put(layer, s.arrays.get(entry(layer).index()));
@@ -460,20 +790,26 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
     private final DjlModel owner;
     private final NDManager manager;
     private final List<NDArray> arrays;
+    /** The parameters as they were when the snapshot was taken, in the order of arrays. */
+    private final List<ParameterInfo> infos;
+    private final int layout;
     private boolean closed;
 
-    DeviceSnapshot(DjlModel owner, NDManager manager, List<NDArray> arrays) {
+    DeviceSnapshot(DjlModel owner, NDManager manager, List<NDArray> arrays,
+        List<ParameterInfo> infos, int layout) {
       this.owner = owner;
       this.manager = manager;
       this.arrays = arrays;
+      this.infos = infos;
+      this.layout = layout;
     }
 
     @Override
     public Weights toWeights() {
       checkState(!closed, "the snapshot was closed; take a new one with snapshot()");
       Weights.Builder b = Weights.builder();
-      for (Entry e : owner.entries) {
-        b.putOwned(e.name(), e.info().shape(), owner.hostFloats(arrays.get(e.index())));
+      for (int i = 0; i < infos.size(); i++) {
+        b.putOwned(infos.get(i).name(), infos.get(i).shape(), owner.hostFloats(arrays.get(i)));
       }
       return b.build();
     }

@@ -1,19 +1,22 @@
 package io.github.lth.core.select;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Chooses exactly {@code count} of the eligible elements with the lowest scores across several
- * layers. Ties are broken deterministically: lower layer index first, then lower flat index.
- * {@code -0.0} equals {@code 0.0}. A NaN or infinite score among the eligible elements is an
- * error naming its layer.
+ * layers held on the host, by the rules of {@link SelectionKernel}. Ties are broken
+ * deterministically: lower layer index first, then lower flat index. {@code -0.0} equals
+ * {@code 0.0}. A NaN or infinite score among the eligible elements is an error naming its layer.
  *
  * <pre>{@code
  * Selection s = LowestSelections.exact().select(List.of(new ScoredLayer("fc", scores, kept)), 1000);
  * }</pre>
  */
 @FunctionalInterface
-public interface LowestSelection {
+public interface LowestSelection extends SelectionKernel<float[]> {
 
   /**
    * @param layers the layers, in model order
@@ -21,4 +24,18 @@ public interface LowestSelection {
    * @throws IllegalArgumentException on non-finite scores or a count out of range
    */
   Selection select(List<ScoredLayer> layers, long count);
+
+  /** The {@link SelectionKernel} form: the parallel lists become {@link ScoredLayer}s. */
+  @Override
+  default Selection select(List<String> layers, List<float[]> scores, List<long[]> eligible,
+      long count) {
+    checkArgument(layers.size() == scores.size() && layers.size() == eligible.size(),
+        "%s layer names, %s score arrays and %s eligibility arrays", layers.size(),
+        scores.size(), eligible.size());
+    List<ScoredLayer> input = new ArrayList<>(layers.size());
+    for (int l = 0; l < layers.size(); l++) {
+      input.add(new ScoredLayer(layers.get(l), scores.get(l), eligible.get(l)));
+    }
+    return select(input, count);
+  }
 }

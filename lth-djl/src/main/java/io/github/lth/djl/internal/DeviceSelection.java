@@ -9,101 +9,118 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.github.lth.core.Mask;
-import io.github.lth.core.PruningSchedule;
-import io.github.lth.core.PruningScope;
+import io.github.lth.core.select.Selection;
+import io.github.lth.core.select.SelectionKernel;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The exact pruning rule of lth-core's {@code Pruner} computed where the scores live: in each
- * group, the {@code count} lowest scores among the kept weights are pruned, ties going to the
- * lower layer index and then the lower flat index. Only scalars (the threshold and two counts)
- * and finally the new mask bits reach the host.
+ * The {@link SelectionKernel} contract computed where the scores live, for lth-core's
+ * {@code Pruner} to call with device arrays: only the eligibility bits go up, and only scalars
+ * (the threshold, a count, error details) and finally the chosen bits come back.
  *
- * <p>The threshold {@code t} is the {@code count}-th smallest kept score (pruned weights score
- * +∞ so they sort last and are never chosen). Every kept score below {@code t} is chosen; of the
- * scores equal to {@code t}, the first {@code count − below} in (layer, index) order are chosen,
- * found by a running count over the "equals t" indicator of the concatenated layers.
+ * <p>The threshold {@code t} is the {@code count}-th smallest eligible score (ineligible
+ * elements score +∞ so they sort last and are never chosen; eligible scores are checked finite
+ * first, so {@code t} is finite). Every eligible score below {@code t} is chosen; of the scores
+ * equal to {@code t}, the first {@code count − below} in (layer, index) order are chosen, found
+ * by a running count over the "equals t" indicator of the concatenated layers. Float
+ * comparisons already treat {@code -0.0} as {@code 0.0}.
+ *
+ * <pre>{@code
+ * try (NDManager tmp = model.manager().newSubManager()) {
+ *   Mask next = Pruner.prune(mask, deviceScores, scope, schedule, round, DeviceSelection.in(tmp));
+ * }
+ * }</pre>
  */
-public final class DeviceSelection {
-  private DeviceSelection() {}
+public final class DeviceSelection implements SelectionKernel<NDArray> {
+  private final NDManager tmp;
 
-  /**
-   * The next mask.
-   *
-   * @param current the mask before the round; its bits are uploaded to the scores' device
-   * @param scores one score tensor per mask layer, in mask order, same element counts
-   * @param tmp where temporaries live; the caller closes it
-   * @throws IllegalArgumentException if a kept weight has a NaN or infinite score
-   */
-  public static Mask prune(Mask current, List<NDArray> scores, PruningScope scope,
-      PruningSchedule schedule, int round, NDManager tmp) {
-    List<String> layers = current.layers();
-    checkArgument(scores.size() == layers.size(), "%s score tensors for %s mask layers",
-        scores.size(), layers.size());
-    List<NDArray> flat = new ArrayList<>();
-    List<NDArray> kept = new ArrayList<>();
-    for (int l = 0; l < layers.size(); l++) {
-      String layer = layers.get(l);
-      NDArray s = scores.get(l);
-      checkArgument(s.size() == current.size(layer), "layer %s: %s scores for %s weights", layer,
-          s.size(), current.size(layer));
-      NDArray f = Temporaries.in(tmp, s.toType(DataType.FLOAT32, false).reshape(s.size()));
-      NDArray k = tmp.create(current.toBooleans(layer), new Shape(s.size()))
-          .toDevice(f.getDevice(), false);
-      k.attach(tmp);
-      checkFinite(layer, f, k);
-      flat.add(f);
-      kept.add(k);
-    }
-    List<NDArray> next = new ArrayList<>();
-    if (scope == PruningScope.GLOBAL) {
-      long keep = schedule.keptAfter(round, current.kept(), current.size());
-      next.addAll(selectGroup(flat, kept, current.kept() - keep, tmp));
-    } else {
-      for (int l = 0; l < layers.size(); l++) {
-        String layer = layers.get(l);
-        long keep = schedule.keptAfter(round, current.kept(layer), current.size(layer));
-        next.addAll(selectGroup(List.of(flat.get(l)), List.of(kept.get(l)),
-            current.kept(layer) - keep, tmp));
-      }
-    }
-    Mask.Builder b = Mask.builder();
-    for (int l = 0; l < layers.size(); l++) {
-      String layer = layers.get(l);
-      b.put(layer, current.shape(layer), next.get(l).toBooleanArray());
-    }
-    return b.build();
+  private DeviceSelection(NDManager tmp) {
+    this.tmp = tmp;
   }
 
-  /** Returns, per layer of the group, the boolean "still kept" vector after pruning count. */
-  private static List<NDArray> selectGroup(List<NDArray> scores, List<NDArray> kept, long count,
-      NDManager tmp) {
+  /** A kernel whose temporaries live in {@code tmp}; the caller closes it. */
+  public static DeviceSelection in(NDManager tmp) {
+    return new DeviceSelection(tmp);
+  }
+
+  @Override
+  public Selection select(List<String> layers, List<NDArray> scores, List<long[]> eligible,
+      long count) {
+    checkArgument(layers.size() == scores.size() && layers.size() == eligible.size(),
+        "%s layer names, %s score arrays and %s eligibility arrays", layers.size(),
+        scores.size(), eligible.size());
+    List<NDArray> flat = new ArrayList<>();
+    List<NDArray> kept = new ArrayList<>();
+    long available = 0;
+    for (int l = 0; l < layers.size(); l++) {
+      String layer = layers.get(l);
+      NDArray s = scores.get(l);
+      long[] words = eligible.get(l);
+      checkArgument(words.length == (s.size() + 63) >>> 6,
+          "layer %s: %s eligibility words for %s scores", layer, words.length, s.size());
+      NDArray f = Temporaries.in(tmp, s.toType(DataType.FLOAT32, false).reshape(s.size()));
+      boolean[] bits = booleans(words, s.size());
+      NDArray k = Temporaries.in(tmp, tmp.create(bits, new Shape(s.size()))
+          .toDevice(f.getDevice(), false));
+      flat.add(f);
+      kept.add(k);
+      for (boolean b : bits) {
+        available += b ? 1 : 0;
+      }
+    }
+    // every layer is checked before the count, as the host kernels report a bad score first
+    for (int l = 0; l < layers.size(); l++) {
+      checkFinite(layers.get(l), flat.get(l), kept.get(l));
+    }
+    checkArgument(count >= 0 && count <= available, "cannot choose %s of %s eligible elements",
+        count, available);
+    long[][] chosen = new long[layers.size()][];
     if (count == 0) {
-      return kept;
+      for (int l = 0; l < layers.size(); l++) {
+        chosen[l] = new long[eligible.get(l).length];
+      }
+      return new Selection(Float.NaN, chosen);
     }
     NDList parts = new NDList();
-    for (int l = 0; l < scores.size(); l++) {
-      NDArray s = scores.get(l);
+    for (int l = 0; l < flat.size(); l++) {
+      NDArray s = flat.get(l);
       NDArray inf = tmp.full(s.getShape(), Float.POSITIVE_INFINITY, DataType.FLOAT32)
           .toDevice(s.getDevice(), false);
       parts.add(NDArrays.where(kept.get(l), s, inf));
     }
     NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts);
-    float threshold = all.sort().getFloat(count - 1);
+    // + 0.0f: a -0.0 threshold is reported as 0.0, as the host kernels report it
+    float threshold = all.sort().getFloat(count - 1) + 0.0f;
     NDArray below = all.lt(threshold);
     long belowCount = below.sum().getLong();
     NDArray equal = all.eq(threshold);
     NDArray running = equal.toType(DataType.INT64, false).cumSum();
-    NDArray chosen = below.logicalOr(equal.logicalAnd(running.lte(count - belowCount)));
-    List<NDArray> out = new ArrayList<>();
+    NDArray picked = below.logicalOr(equal.logicalAnd(running.lte(count - belowCount)));
     long offset = 0;
-    for (int l = 0; l < scores.size(); l++) {
-      long n = scores.get(l).size();
-      NDArray layerChosen = chosen.get(new NDIndex("{}:{}", offset, offset + n));
-      out.add(kept.get(l).logicalAnd(layerChosen.logicalNot()));
+    for (int l = 0; l < flat.size(); l++) {
+      long n = flat.get(l).size();
+      boolean[] bits = picked.get(new NDIndex("{}:{}", offset, offset + n)).toBooleanArray();
+      chosen[l] = words(bits);
       offset += n;
+    }
+    return new Selection(threshold, chosen);
+  }
+
+  private static boolean[] booleans(long[] words, long size) {
+    boolean[] out = new boolean[Math.toIntExact(size)];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (words[i >>> 6] & (1L << i)) != 0;
+    }
+    return out;
+  }
+
+  private static long[] words(boolean[] bits) {
+    long[] out = new long[(bits.length + 63) >>> 6];
+    for (int i = 0; i < bits.length; i++) {
+      if (bits[i]) {
+        out[i >>> 6] |= 1L << i;
+      }
     }
     return out;
   }

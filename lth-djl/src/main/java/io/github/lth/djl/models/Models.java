@@ -4,10 +4,15 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.pooling.Pool;
+import io.github.lth.core.ParameterKind;
+import io.github.lth.core.ParameterSelector;
+import io.github.lth.core.ParameterSelectors;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The architectures of the lottery-ticket papers, by the names the command line's {@code
@@ -26,10 +31,16 @@ import java.util.List;
  *       shortcut at the start of stages 2 and 3), global average pooling, fc.
  * </ul>
  *
+ * <p>Every model is a {@link HeadedBlock}: the classifier ({@code fc3}, or {@code fc} for
+ * ResNet-20) is its one head, everything before it the backbone. Each model also names its
+ * default prunable set, after the paper it comes from ({@link #defaultPrunable}).
+ *
  * <pre>{@code
- * Block block = Models.create("conv4", 1, 28, 28, 10);
- * block.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28));
- * // block.getParameters().keys(): conv1_weight, conv1_bias, ..., fc3_bias
+ * HeadedBlock block = Models.create("conv4", 1, 28, 28, 10);
+ * try (DjlModel model = DjlModel.create(block, new Shape(1, 1, 28, 28), Devices.parse("auto"), 7)) {
+ *   // parameters: conv1_weight, conv1_bias, ..., fc3_bias (head fc3)
+ *   List<ParameterInfo> prunable = Models.defaultPrunable("conv4").select(model.parameters());
+ * }
  * }</pre>
  */
 public final class Models {
@@ -44,14 +55,71 @@ public final class Models {
   }
 
   /**
+   * The paper's prunable set for a built-in model:
+   *
+   * <ul>
+   *   <li>{@code lenet300}, {@code conv2/4/6} (Frankle &amp; Carbin 2019): every linear and
+   *       convolution weight except the output layer, which is the head;
+   *   <li>{@code resnet20} (Chen et al. 2021): every convolution weight except the first
+   *       convolution {@code conv1}; the classifier stays dense.
+   * </ul>
+   *
+   * Biases and BatchNorm parameters stay dense everywhere. The selector is meant for the model's
+   * {@link HeadedBlock}: it goes by declared heads, so a replaced head stays dense too.
+   *
+   * <pre>{@code
+   * Mask dense = Mask.dense(shapes(Models.defaultPrunable("resnet20").select(model.parameters())));
+   * }</pre>
+   *
+   * @throws IllegalArgumentException for an unknown model name
+   */
+  public static ParameterSelector defaultPrunable(String modelName) {
+    checkKnown(modelName);
+    if (modelName.equals("resnet20")) {
+      return ParameterSelectors.ofKind(ParameterKind.CONV_WEIGHT)
+          .and(ParameterSelectors.backbone())
+          .and(ParameterSelectors.excluding("conv1_weight"));
+    }
+    return ParameterSelectors.layerWeights().and(ParameterSelectors.backbone());
+  }
+
+  /**
+   * One line saying what {@link #defaultPrunable} prunes for the model and after which paper,
+   * for {@code --help} and the README.
+   *
+   * <pre>{@code
+   * System.out.println("resnet20: " + Models.presetDescription("resnet20"));
+   * }</pre>
+   *
+   * @throws IllegalArgumentException for an unknown model name
+   */
+  public static String presetDescription(String modelName) {
+    checkKnown(modelName);
+    return modelName.equals("resnet20")
+        ? "all convolution weights except conv1; classifier, biases, BatchNorm dense"
+            + " (Chen et al. 2021)"
+        : "all linear and convolution weights except the output layer; biases dense"
+            + " (Frankle & Carbin 2019)";
+  }
+
+  /** Every model's {@link #presetDescription}, in the order of {@link #names()}. */
+  public static Map<String, String> presets() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String name : NAMES) {
+      out.put(name, presetDescription(name));
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /**
    * A new, uninitialised block for images of the given shape.
    *
    * @throws IllegalArgumentException for an unknown name, a non-positive size, or an image too
    *     small for the model's poolings
    */
-  public static Block create(String name, int channels, int height, int width, int classes) {
-    checkArgument(name != null && NAMES.contains(name), "--model: unknown model '%s' (known: %s)",
-        name, String.join(", ", NAMES));
+  public static HeadedBlock create(String name, int channels, int height, int width,
+      int classes) {
+    checkKnown(name);
     checkArgument(channels > 0 && height > 0 && width > 0,
         "--model %s: image shape must be positive: %sx%sx%s", name, channels, height, width);
     checkArgument(classes > 0, "--model %s: number of classes must be positive: %s", name,
@@ -70,19 +138,22 @@ public final class Models {
     }
   }
 
-  /** LeNet-300-100 (fully connected). */
-  public static NamedSequentialBlock lenet300(int classes) {
-    return new NamedSequentialBlock()
+  /** LeNet-300-100 (fully connected): backbone up to the 100 features, head {@code fc3}. */
+  public static HeadedBlock lenet300(int classes) {
+    NamedSequentialBlock backbone = new NamedSequentialBlock()
         .add("flatten", Blocks.batchFlattenBlock())
         .add("fc1", Layers.linear(300))
         .add("relu1", Activation::relu)
         .add("fc2", Layers.linear(100))
-        .add("relu2", Activation::relu)
-        .add("fc3", Layers.linear(classes));
+        .add("relu2", Activation::relu);
+    return new HeadedBlock(backbone).addHead("fc3", Layers.linear(classes));
   }
 
-  /** Conv-2, Conv-4 or Conv-6 for images of the given height and width. */
-  public static NamedSequentialBlock conv(int depth, int height, int width, int classes) {
+  /**
+   * Conv-2, Conv-4 or Conv-6 for images of the given height and width: backbone up to the 256
+   * features after fc2, head {@code fc3}.
+   */
+  public static HeadedBlock conv(int depth, int height, int width, int classes) {
     checkArgument(depth == 2 || depth == 4 || depth == 6, "conv depth must be 2, 4 or 6: %s",
         depth);
     int pools = depth / 2;
@@ -100,16 +171,19 @@ public final class Models {
         filters *= 2;
       }
     }
-    return net.add("flatten", Blocks.batchFlattenBlock())
+    net.add("flatten", Blocks.batchFlattenBlock())
         .add("fc1", Layers.linear(256))
         .add("fcrelu1", Activation::relu)
         .add("fc2", Layers.linear(256))
-        .add("fcrelu2", Activation::relu)
-        .add("fc3", Layers.linear(classes));
+        .add("fcrelu2", Activation::relu);
+    return new HeadedBlock(net).addHead("fc3", Layers.linear(classes));
   }
 
-  /** ResNet-20 for CIFAR-sized images (any size works; the pooling is global). */
-  public static NamedSequentialBlock resnet20(int classes) {
+  /**
+   * ResNet-20 for CIFAR-sized images (any size works; the pooling is global): backbone up to the
+   * 64 pooled features, head {@code fc}.
+   */
+  public static HeadedBlock resnet20(int classes) {
     NamedSequentialBlock net = new NamedSequentialBlock()
         .add("conv1", Layers.conv3x3(16, 1, false))
         .add("bn1", Layers.batchNorm())
@@ -126,7 +200,12 @@ public final class Models {
       }
       net.add("stage" + (stage + 1), blocks);
     }
-    return net.add("pool", Pool.globalAvgPool2dBlock())
-        .add("fc", Layers.linear(classes));
+    net.add("pool", Pool.globalAvgPool2dBlock());
+    return new HeadedBlock(net).addHead("fc", Layers.linear(classes));
+  }
+
+  private static void checkKnown(String name) {
+    checkArgument(name != null && NAMES.contains(name), "--model: unknown model '%s' (known: %s)",
+        name, String.join(", ", NAMES));
   }
 }

@@ -2,6 +2,7 @@ package io.github.lth.djl.models;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -12,6 +13,9 @@ import ai.djl.nn.LambdaBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -73,6 +77,27 @@ public class NamedSequentialBlock extends AbstractBlock {
     for (Pair<String, Block> child : children) {
       child.getValue().initialize(manager, dataType, shapes);
       shapes = child.getValue().getOutputShapes(shapes);
+    }
+  }
+
+  /**
+   * Writes the children's parameters without this block's own header, for a {@link HeadedBlock}
+   * whose file layout must stay that of one flat sequence.
+   */
+  void saveChildParameters(DataOutputStream os) throws IOException {
+    for (Block child : children.values()) {
+      child.saveParameters(os);
+    }
+  }
+
+  /** Reads what {@link #saveChildParameters} wrote; the input shapes come from the caller. */
+  void loadChildParameters(NDManager manager, DataInputStream is, Shape[] shapes)
+      throws IOException, MalformedModelException {
+    if (inputShapes == null) {
+      inputShapes = shapes;
+    }
+    for (Block child : children.values()) {
+      child.loadParameters(manager, is);
     }
   }
 

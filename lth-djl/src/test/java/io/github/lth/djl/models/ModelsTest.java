@@ -3,6 +3,7 @@ package io.github.lth.djl.models;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -12,6 +13,10 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.github.lth.core.ParameterInfo;
+import io.github.lth.core.ParameterKind;
+import io.github.lth.core.ParameterSelectors;
+import io.github.lth.djl.DjlModel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -129,6 +134,41 @@ class ModelsTest {
           .toFloatArray()).containsExactly(trained.getParameters()
           .get("stage3_block0_shortcut_conv_weight").getArray().toFloatArray());
     }
+  }
+
+  @Test
+  void presetsFollowThePapers() {
+    try (DjlModel conv = DjlModel.create(Models.create("conv4", 3, 16, 16, 10),
+            new Shape(1, 3, 16, 16), Device.cpu(), 1);
+        DjlModel lenet = DjlModel.create(Models.create("lenet300", 1, 28, 28, 10),
+            new Shape(1, 1, 28, 28), Device.cpu(), 1);
+        DjlModel resnet = DjlModel.create(Models.create("resnet20", 3, 8, 8, 10),
+            new Shape(1, 3, 8, 8), Device.cpu(), 1)) {
+      // Frankle & Carbin: every conv and linear weight but the output layer
+      assertThat(Models.defaultPrunable("conv4").select(conv.parameters()))
+          .extracting(ParameterInfo::name).containsExactly("conv1_weight", "conv2_weight",
+              "conv3_weight", "conv4_weight", "fc1_weight", "fc2_weight");
+      assertThat(Models.defaultPrunable("lenet300").select(lenet.parameters()))
+          .extracting(ParameterInfo::name).containsExactly("fc1_weight", "fc2_weight");
+      // Chen et al.: every convolution but conv1; fc, biases and BatchNorm dense
+      List<ParameterInfo> r = Models.defaultPrunable("resnet20").select(resnet.parameters());
+      assertThat(r).hasSize(20).allMatch(p -> p.kind() == ParameterKind.CONV_WEIGHT)
+          .extracting(ParameterInfo::name)
+          .doesNotContain("conv1_weight", "fc_weight")
+          .contains("stage1_block0_conv1_weight", "stage3_block0_shortcut_conv_weight",
+              "stage3_block2_conv2_weight");
+      // the defaults keep conv1: that is the one difference
+      assertThat(ParameterSelectors.defaults().select(resnet.parameters()))
+          .extracting(ParameterInfo::name).first().isEqualTo("conv1_weight");
+    }
+    assertThat(Models.presets()).containsOnlyKeys(Models.names());
+    assertThat(Models.presetDescription("conv6")).isEqualTo("all linear and convolution"
+        + " weights except the output layer; biases dense (Frankle & Carbin 2019)");
+    assertThat(Models.presetDescription("resnet20")).isEqualTo("all convolution weights except"
+        + " conv1; classifier, biases, BatchNorm dense (Chen et al. 2021)");
+    assertThatThrownBy(() -> Models.defaultPrunable("vgg16"))
+        .hasMessage("--model: unknown model 'vgg16' (known: lenet300, conv2, conv4, conv6,"
+            + " resnet20)");
   }
 
   @Test

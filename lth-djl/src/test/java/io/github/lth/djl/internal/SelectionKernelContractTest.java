@@ -1,0 +1,383 @@
+package io.github.lth.djl.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.github.lth.core.Mask;
+import io.github.lth.core.Pruner;
+import io.github.lth.core.PruningSchedule;
+import io.github.lth.core.PruningSchedules;
+import io.github.lth.core.PruningScope;
+import io.github.lth.core.Scores;
+import io.github.lth.core.Weights;
+import io.github.lth.core.select.LowestSelections;
+import io.github.lth.core.select.ScoredLayer;
+import io.github.lth.core.select.Selection;
+import io.github.lth.core.select.SelectionKernel;
+import io.github.lth.djl.Devices;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * One contract, every kernel: lth-core's host kernels (radix and the sorting reference) and
+ * lth-djl's device kernel get the same adversarial inputs and must give the same answers, both
+ * alone and behind {@link Pruner} (global and layer scope).
+ */
+class SelectionKernelContractTest {
+  private static final float SUB = Float.MIN_VALUE;
+  private static final float[] TIE_VALUES = {
+      -0.0f, 0.0f, 1.0f, -1.0f, 0.5f, SUB, -SUB, 1e-40f, 2.0f, 1e-40f, 1e-38f};
+  private static final PruningSchedule IMP = PruningSchedules.imp(0.2, 0.9);
+
+  private static NDManager manager;
+
+  @BeforeAll
+  static void open() {
+    manager = NDManager.newBaseManager(Devices.parse("auto"));
+  }
+
+  @AfterAll
+  static void close() {
+    manager.close();
+  }
+
+  /** A kernel under test, fed host data: the device kernel uploads it first. */
+  private interface Kernel {
+    Selection select(List<ScoredLayer> layers, long count);
+
+    Mask prune(Mask current, Weights scores, PruningScope scope, int round);
+  }
+
+  static Stream<Named<Kernel>> kernels() {
+    return Stream.of(
+        Named.of("host radix", host(LowestSelections.exact())),
+        Named.of("host sorting", host(LowestSelections.sorting())),
+        Named.of("device", device()));
+  }
+
+  private static Kernel host(io.github.lth.core.select.LowestSelection kernel) {
+    return new Kernel() {
+      @Override
+      public Selection select(List<ScoredLayer> layers, long count) {
+        return kernel.select(names(layers), scores(layers), eligible(layers), count);
+      }
+
+      @Override
+      public Mask prune(Mask current, Weights scores, PruningScope scope, int round) {
+        return Pruner.prune(current, Scores.of(scores), scope, IMP, round, kernel);
+      }
+    };
+  }
+
+  private static Kernel device() {
+    return new Kernel() {
+      @Override
+      public Selection select(List<ScoredLayer> layers, long count) {
+        try (NDManager tmp = manager.newSubManager()) {
+          List<NDArray> arrays = new ArrayList<>();
+          for (ScoredLayer l : layers) {
+            arrays.add(tmp.create(l.scores()));
+          }
+          return DeviceSelection.in(tmp).select(names(layers), arrays, eligible(layers), count);
+        }
+      }
+
+      @Override
+      public Mask prune(Mask current, Weights scores, PruningScope scope, int round) {
+        try (NDManager tmp = manager.newSubManager()) {
+          List<NDArray> arrays = new ArrayList<>();
+          for (String layer : current.layers()) {
+            arrays.add(tmp.create(scores.values(layer), new Shape(scores.shape(layer))));
+          }
+          return Pruner.prune(current, arrays, scope, IMP, round, DeviceSelection.in(tmp));
+        }
+      }
+    };
+  }
+
+  // ---------------------------------------------------------------- handmade cases
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void tiesGoToTheLowerLayerThenTheLowerIndex(Kernel kernel) {
+    List<ScoredLayer> layers = List.of(layer("a", 2f, 1f, 1f, 3f), layer("b", 1f, 1f, 1f, 1f));
+    Selection three = kernel.select(layers, 3);
+    assertThat(three.chosen()[0]).containsExactly(0b0110L);
+    assertThat(three.chosen()[1]).containsExactly(0b0001L);
+    assertThat(three.threshold()).isEqualTo(1f);
+    Selection five = kernel.select(layers, 5);
+    assertThat(five.chosen()[1]).containsExactly(0b0111L);
+  }
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void negativeZeroEqualsZeroAndTheThresholdIsPositiveZero(Kernel kernel) {
+    List<ScoredLayer> layers = List.of(layer("a", 3f, 0f, -0f), layer("b", -0f, 0f, -1f));
+    Selection s = kernel.select(layers, 3);
+    assertThat(Float.floatToRawIntBits(s.threshold())).isZero();
+    assertThat(s.chosen()[0]).containsExactly(0b110L);
+    assertThat(s.chosen()[1]).containsExactly(0b100L);
+    assertThat(kernel.select(layers, 4).chosen()[1]).containsExactly(0b101L);
+    // only negative zeros: the threshold is still +0.0
+    Selection zeros = kernel.select(List.of(layer("z", -0f, -0f, 5f)), 1);
+    assertThat(Float.floatToRawIntBits(zeros.threshold())).isZero();
+    assertThat(zeros.chosen()[0]).containsExactly(0b001L);
+  }
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void subnormalsOrderBetweenZeroAndTheNormalNumbers(Kernel kernel) {
+    List<ScoredLayer> layers = List.of(layer("fc", 1e-30f, 1e-40f, SUB, 0f, 1e-45f, -SUB));
+    // -SUB < 0 < SUB (index 2, ties with 1e-45f at 4) < 1e-40f < 1e-30f
+    assertThat(kernel.select(layers, 1).chosen()[0]).containsExactly(0b100000L);
+    assertThat(kernel.select(layers, 3).chosen()[0]).containsExactly(0b101100L);
+    assertThat(kernel.select(layers, 3).threshold()).isEqualTo(SUB);
+    assertThat(kernel.select(layers, 5).chosen()[0]).containsExactly(0b111110L);
+    assertThat(kernel.select(layers, 5).threshold()).isEqualTo(1e-40f);
+  }
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void alreadyPrunedEntriesAreNeverChosenAndTheirScoresIgnored(Kernel kernel) {
+    float[] s = {Float.NaN, 5f, Float.POSITIVE_INFINITY, -2f, Float.NEGATIVE_INFINITY, 0f, 7f};
+    long[] eligible = {0b1101010L};
+    Selection one = kernel.select(List.of(new ScoredLayer("fc", s, eligible)), 1);
+    assertThat(one.chosen()[0]).containsExactly(0b0001000L);
+    assertThat(one.threshold()).isEqualTo(-2f);
+    Selection all = kernel.select(List.of(new ScoredLayer("fc", s, eligible)), 4);
+    assertThat(all.chosen()[0]).containsExactly(eligible);
+    assertThat(all.threshold()).isEqualTo(7f);
+  }
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void countZeroChoosesNothingWithANaNThreshold(Kernel kernel) {
+    Selection s = kernel.select(List.of(layer("fc", 1f, 2f), layer("empty")), 0);
+    assertThat(s.threshold()).isNaN();
+    assertThat(s.chosen()[0]).containsExactly(0L);
+    assertThat(s.chosen()[1]).isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void nonFiniteEligibleScoresNameTheFirstLayerAndIndexBeforeTheCount(Kernel kernel) {
+    float[] bad = new float[130];
+    bad[129] = Float.NEGATIVE_INFINITY;
+    bad[70] = Float.NaN;
+    long[] all = {-1L, -1L, 0b11L};
+    long[] skip70 = {-1L, -1L & ~(1L << 6), 0b11L};
+    assertThatThrownBy(() -> kernel.select(List.of(layer("ok", 1f, 2f, 3f),
+        new ScoredLayer("conv2_weight", bad, all)), 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("layer conv2_weight holds a non-finite score (NaN at flat index 70)");
+    assertThatThrownBy(() -> kernel.select(List.of(new ScoredLayer("conv2_weight", bad, skip70)),
+        1))
+        .hasMessage("layer conv2_weight holds a non-finite score (-Infinity at flat index 129)");
+    assertThatThrownBy(() -> kernel.select(List.of(layer("fc", 0f, Float.POSITIVE_INFINITY)), 0))
+        .hasMessage("layer fc holds a non-finite score (Infinity at flat index 1)");
+    assertThatThrownBy(() -> kernel.select(List.of(layer("fc", 0f, Float.NaN)), 9))
+        .hasMessage("layer fc holds a non-finite score (NaN at flat index 1)");
+  }
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void countOutsideTheEligibleRangeIsRefused(Kernel kernel) {
+    List<ScoredLayer> layers = List.of(new ScoredLayer("fc", new float[] {1, 2, Float.NaN, 4},
+        new long[] {0b1011L}), layer("empty"));
+    for (long count : new long[] {-1, 4}) {
+      assertThatThrownBy(() -> kernel.select(layers, count))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("cannot choose " + count + " of 3 eligible elements");
+    }
+  }
+
+  // ---------------------------------------------------------------- random cases
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void randomAdversarialCasesMatchABruteForceMinimumSearch(Kernel kernel) {
+    SplittableRandom rng = new SplittableRandom(424242);
+    for (int c = 0; c < 150; c++) {
+      List<ScoredLayer> layers = new ArrayList<>();
+      int count = 1 + rng.nextInt(4);
+      for (int l = 0; l < count; l++) {
+        int size = rng.nextInt(4) == 0 ? rng.nextInt(3) : 1 + rng.nextInt(200);
+        float[] v = values(rng, size);
+        long[] e = eligibility(rng, size);
+        poisonIneligible(rng, v, e);
+        layers.add(new ScoredLayer("layer" + l, v, e));
+      }
+      long eligible = 0;
+      for (ScoredLayer l : layers) {
+        for (long w : l.eligible()) {
+          eligible += Long.bitCount(w);
+        }
+      }
+      for (long k : new long[] {0, eligible, rng.nextLong(eligible + 1),
+          Math.round(0.2 * eligible)}) {
+        Selection expected = bruteForce(layers, k);
+        Selection actual = kernel.select(layers, k);
+        assertThat(Float.floatToRawIntBits(actual.threshold())).as("case %s count %s", c, k)
+            .isEqualTo(Float.floatToRawIntBits(expected.threshold()));
+        assertThat(actual.chosen()).as("case %s count %s", c, k)
+            .isDeepEqualTo(expected.chosen());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- behind the Pruner
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void impRoundsGiveTheReferenceMasksInBothScopes(Kernel kernel) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    shapes.put("conv1_weight", new long[] {4, 1, 3, 3});
+    shapes.put("fc1_weight", new long[] {7, 19});
+    shapes.put("fc2_weight", new long[] {3, 7});
+    Kernel reference = host(LowestSelections.sorting());
+    for (PruningScope scope : PruningScope.values()) {
+      SplittableRandom rng = new SplittableRandom(scope.ordinal() + 3);
+      Mask mask = Mask.dense(shapes);
+      for (int round = 1; round <= 6; round++) {
+        // fresh tied scores every round, so pruned entries often score lowest and must be skipped
+        Weights.Builder b = Weights.builder();
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+          float[] v = new float[(int) mask.size(e.getKey())];
+          for (int i = 0; i < v.length; i++) {
+            v[i] = TIE_VALUES[rng.nextInt(TIE_VALUES.length)];
+          }
+          b.put(e.getKey(), e.getValue(), v);
+        }
+        Weights scores = b.build();
+        Mask next = kernel.prune(mask, scores, scope, round);
+        assertThat(next).as("%s round %s", scope, round)
+            .isEqualTo(reference.prune(mask, scores, scope, round));
+        assertThat(next.andNot(mask).kept()).isZero();
+        if (scope == PruningScope.GLOBAL) {
+          assertThat(next.kept()).isEqualTo(IMP.keptAfter(round, mask.kept(), mask.size()));
+        } else {
+          for (String layer : shapes.keySet()) {
+            assertThat(next.kept(layer)).isEqualTo(
+                IMP.keptAfter(round, mask.kept(layer), mask.size(layer)));
+          }
+        }
+        mask = next;
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void layerScopeSplitsTiesWithinEachLayer(Kernel kernel) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    shapes.put("x", new long[] {5});
+    shapes.put("y", new long[] {5});
+    Weights flat = Weights.builder().put("x", new long[] {5}, new float[] {1, 1, 1, 1, 1})
+        .put("y", new long[] {5}, new float[] {-0f, 0f, 0f, -0f, 0f}).build();
+    // round(0.2 × 5) = 1 per layer: the first index of each
+    Mask layer = kernel.prune(Mask.dense(shapes), flat, PruningScope.LAYER, 1);
+    assertThat(layer.toBooleans("x")).containsExactly(false, true, true, true, true);
+    assertThat(layer.toBooleans("y")).containsExactly(false, true, true, true, true);
+    // round(0.2 × 10) = 2 globally: both from y, whose zeros are lowest
+    Mask global = kernel.prune(Mask.dense(shapes), flat, PruningScope.GLOBAL, 1);
+    assertThat(global.toBooleans("x")).containsExactly(true, true, true, true, true);
+    assertThat(global.toBooleans("y")).containsExactly(false, false, true, true, true);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static ScoredLayer layer(String name, float... scores) {
+    long[] words = new long[(scores.length + 63) >>> 6];
+    for (int i = 0; i < scores.length; i++) {
+      words[i >>> 6] |= 1L << i;
+    }
+    return new ScoredLayer(name, scores, words);
+  }
+
+  private static List<String> names(List<ScoredLayer> layers) {
+    return layers.stream().map(ScoredLayer::name).toList();
+  }
+
+  private static List<float[]> scores(List<ScoredLayer> layers) {
+    return layers.stream().map(ScoredLayer::scores).toList();
+  }
+
+  private static List<long[]> eligible(List<ScoredLayer> layers) {
+    return layers.stream().map(ScoredLayer::eligible).toList();
+  }
+
+  /** Tied values, zeros of both signs, subnormals and small Gaussians. */
+  private static float[] values(SplittableRandom rng, int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = rng.nextInt(3) == 0 ? (float) rng.nextGaussian() * 1e-3f
+          : TIE_VALUES[rng.nextInt(TIE_VALUES.length)];
+    }
+    return v;
+  }
+
+  /** Gives some ineligible entries NaN or infinite scores, which must not matter. */
+  private static void poisonIneligible(SplittableRandom rng, float[] v, long[] eligible) {
+    float[] poison = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -1e30f};
+    for (int i = 0; i < v.length; i++) {
+      if ((eligible[i >>> 6] >>> i & 1) == 0 && rng.nextInt(3) == 0) {
+        v[i] = poison[rng.nextInt(poison.length)];
+      }
+    }
+  }
+
+  /** About 70% eligible. */
+  private static long[] eligibility(SplittableRandom rng, int n) {
+    long[] w = new long[(n + 63) >>> 6];
+    for (int i = 0; i < n; i++) {
+      if (rng.nextInt(10) < 7) {
+        w[i >>> 6] |= 1L << i;
+      }
+    }
+    return w;
+  }
+
+  /**
+   * Picks the lowest free eligible element {@code count} times; only a strictly lower score
+   * replaces the current pick, so the earlier (layer, index) wins ties.
+   */
+  private static Selection bruteForce(List<ScoredLayer> layers, long count) {
+    long[][] chosen = new long[layers.size()][];
+    for (int l = 0; l < layers.size(); l++) {
+      chosen[l] = new long[layers.get(l).eligible().length];
+    }
+    float last = Float.NaN;
+    for (long k = 0; k < count; k++) {
+      int bestLayer = -1;
+      int bestIndex = -1;
+      float best = 0;
+      for (int l = 0; l < layers.size(); l++) {
+        float[] s = layers.get(l).scores();
+        for (int i = 0; i < s.length; i++) {
+          boolean free = (layers.get(l).eligible()[i >>> 6] >>> i & 1) == 1
+              && (chosen[l][i >>> 6] >>> i & 1) == 0;
+          if (free && (bestLayer < 0 || s[i] < best)) {
+            bestLayer = l;
+            bestIndex = i;
+            best = s[i];
+          }
+        }
+      }
+      chosen[bestLayer][bestIndex >>> 6] |= 1L << bestIndex;
+      last = best + 0.0f;
+    }
+    return new Selection(last, chosen);
+  }
+}
