@@ -28,6 +28,8 @@ import io.github.lth.djl.train.LrSchedules;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -243,6 +245,18 @@ final class ImpCommand implements Callable<Integer> {
       printSummary(out, result, runDir);
     }
     return 0;
+  }
+
+  /**
+   * Lists each model's default prunable set (from {@link Models#presets()}, so help and code
+   * cannot disagree) at the end of {@code lth imp --help}.
+   */
+  static void addPresetsToHelp(CommandSpec imp) {
+    List<String> footer = new ArrayList<>(List.of(imp.usageMessage().footer()));
+    footer.add("");
+    footer.add("What each --model prunes by default (--include/--exclude override it):");
+    Models.presets().forEach((name, text) -> footer.add("  " + name + ": " + text));
+    imp.usageMessage().footer(footer.toArray(new String[0]));
   }
 
   /** The model's preset (what its paper prunes), unless --include replaces it. */

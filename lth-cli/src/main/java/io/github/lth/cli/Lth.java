@@ -53,10 +53,12 @@ public final class Lth implements Runnable {
    */
   public static CommandLine commandLine() {
     ErrorReporter reporter = new ErrorReporter();
-    return new CommandLine(new Lth())
+    CommandLine cli = new CommandLine(new Lth())
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setParameterExceptionHandler(reporter)
         .setExecutionExceptionHandler(reporter);
+    ImpCommand.addPresetsToHelp(cli.getSubcommands().get("imp").getCommandSpec());
+    return cli;
   }
 
   @Override

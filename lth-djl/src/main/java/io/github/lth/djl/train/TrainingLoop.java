@@ -147,8 +147,7 @@ public final class TrainingLoop {
       for (int epoch = 0; epoch < plannedEpochs; epoch++) {
         // every epoch's permutation is drawn, so skipped epochs leave the generator where a
         // run from step 0 would have it
-        int[] order = identity(n);
-        Shuffle.shuffleInPlace(order, rng);
+        int[] order = Shuffle.order(n, rng);
         long firstBatch = Math.max(0, start - epoch * perEpoch);
         if (firstBatch >= perEpoch) {
           continue;
@@ -196,14 +195,6 @@ public final class TrainingLoop {
       trainer.maskChanged();
     }
     state.mask = next;
-  }
-
-  private static int[] identity(int n) {
-    int[] out = new int[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = i;
-    }
-    return out;
   }
 
   /** The model's current mask, or a dense one over its default prunable parameters. */
