@@ -1,8 +1,9 @@
 package io.github.lth.djl.train;
 
 /**
- * How the learning rate changes over training: the rate of step {@code step} (0-based) is the
- * base rate times {@link #factor}. Factories are in {@link LrSchedules}.
+ * How the learning rate changes over training: the rate of step {@code step} (0-based, counted
+ * over the whole training run, so a run restarted at step k by late rewinding continues the
+ * schedule at k) is the base rate times {@link #factor}. Factories are in {@link LrSchedules}.
  *
  * <pre>{@code
  * LrSchedule cosine = LrSchedules.cosine();
