@@ -28,6 +28,7 @@ import io.github.lth.djl.train.EvaluationData;
 import io.github.lth.djl.train.Objective;
 import io.github.lth.djl.train.OptimizerSpec;
 import io.github.lth.djl.train.TrainingTask;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -94,7 +95,7 @@ public final class RotationObjectiveExample {
   }
 
   /** Arguments: the run directory and the training steps per round. */
-  public static void main(String[] args) {
+  public static void main(String[] args) throws IOException {
     Path runDirectory = Path.of(args.length > 0 ? args[0] : "runs/rotation");
     long steps = args.length > 1 ? Long.parseLong(args[1]) : 500;
 

@@ -45,8 +45,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ImpCommandTest {
   private static final Pattern ROW = Pattern.compile(
-      "^\\s*(\\d+)\\s+(\\d+\\.\\d\\d)%\\s+([\\d,]+)\\s+(\\d+\\.\\d\\d)%(?:\\s+([+-]\\d+\\.\\d\\d))?$");
-  private static final String HEADER = "round  sparsity     kept  accuracy  vs dense";
+      "^\\s*(\\d+)\\s+(\\d+\\.\\d\\d)%\\s+([\\d,]+)\\s+(\\d+\\.\\d\\d)%(?:\\s+([+-]\\d+\\.\\d\\d))?"
+          + "\\s+(\\d+\\.\\d\\d)%$");
+  private static final String HEADER =
+      "round  sparsity     kept  val_accuracy  vs dense  test_accuracy";
 
   @TempDir
   Path tmp;
@@ -110,7 +112,9 @@ class ImpCommandTest {
     // the closing table agrees with results.csv
     List<String> csv = Files.readAllLines(out.resolve("results.csv"));
     assertThat(csv).hasSize(1 + 3);
-    assertThat(csv.get(0)).startsWith("round,sparsity,sparsity_percent,kept,prunable,accuracy,");
+    assertThat(csv.get(0)).isEqualTo("round,sparsity,sparsity_percent,kept,prunable,"
+        + "val_accuracy,val_mean_class_accuracy,val_loss,test_accuracy,test_mean_class_accuracy,"
+        + "test_loss,start_step,steps_trained,epochs,train_loss");
     List<String> table = table(run.out());
     assertThat(table).hasSize(1 + 3);
     String[] sparsity = {"0.00", "20.00", "36.00"};
@@ -128,7 +132,10 @@ class ImpCommandTest {
       assertThat(row.group(4)).isEqualTo(String.format(Locale.ROOT, "%.2f", 100 * accuracy));
       assertThat(row.group(5)).isEqualTo(r == 0 ? null
           : String.format(Locale.ROOT, "%+.2f", 100 * (accuracy - dense)));
-      assertThat(cells[8]).as("steps of round %s", r).isEqualTo("30");
+      assertThat(row.group(6)).isEqualTo(String.format(Locale.ROOT, "%.2f",
+          100 * Double.parseDouble(cells[8])));
+      assertThat(cells[11]).as("start step of round %s", r).isEqualTo("0");
+      assertThat(cells[12]).as("steps of round %s", r).isEqualTo("30");
     }
     assertThat(run.out()).contains("\nsparsest subnetwork within 1 point of dense: round ");
 
@@ -261,7 +268,13 @@ class ImpCommandTest {
             "--optimizer: unknown optimizer 'rmsprop'"),
         new BadInput("batch size 0", d -> small("--batch-size", "0"),
             "--batch-size must be positive: 0"),
-        new BadInput("learning rate 0", d -> small("--lr", "0"), "--lr must be positive: 0.0"));
+        new BadInput("learning rate 0", d -> small("--lr", "0"), "--lr must be positive: 0.0"),
+        new BadInput("validation 1", d -> small("--validation", "1"),
+            "--validation must be in [0, 1): 1.0"),
+        new BadInput("rewind fraction 1.5", d -> small("--rewind", "fraction:1.5"),
+            "--rewind: cannot read 'fraction:1.5'"),
+        new BadInput("unknown learning-rate schedule", d -> small("--lr-schedule", "linear"),
+            "--lr-schedule: unknown schedule 'linear'"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -309,14 +322,15 @@ class ImpCommandTest {
   }
 
   @ParameterizedTest(name = "--rewind {0} with --steps 5")
-  @CsvSource({"step:6, 5 steps", "epoch:1, 0 full epochs"})
-  void rewindPointBeyondRound0ExitsWith2BeforeWritingAnything(String rewind, String trains) {
+  @CsvSource({"step:6, step 6", "epoch:1, step 90"})
+  void rewindPointBeyondRound0ExitsWith2BeforeWritingAnything(String rewind, String step) {
     Path out = tmp.resolve("run");
     CliRun run = CliRun.of("imp", "--out", out.toString(), "--steps", "5", "--target-sparsity",
         "0.2", "--rewind", rewind);
 
     assertThat(run.exit()).as(run.err()).isEqualTo(2);
-    assertOneLine(run.err(), "--rewind " + rewind + ": round 0 trains only " + trains);
+    assertOneLine(run.err(), "--rewind: rewind " + rewind + " is " + step
+        + ", but training ends after 5 steps (90 per epoch)");
     assertThat(out).doesNotExist();
   }
 

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,8 @@ public final class Imp {
     this.runDirectory = b.runDirectory;
     this.resume = b.resume;
     this.listeners = List.copyOf(b.listeners);
-    this.extraSettings = Map.copyOf(b.extraSettings);
+    // insertion order: settings are hashed into the run's fingerprint
+    this.extraSettings = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraSettings));
   }
 
   /** Runs IMP with the defaults: magnitude, global scope, rewind to θ₀, seed 0, nothing stored. */

@@ -342,7 +342,7 @@ class ImpOnDjlTest {
     // 30 images in batches of 10: an epoch is 3 steps; round 0 trains 2 epochs
     ImageDataset tiny = data.train().samplePerClass(3, 5);
     try (ClassificationTask task = ClassificationTask.builder().setTrainData(tiny)
-        .setTestData(data.test()).optEpochs(2).optBatchSize(10).build()) {
+        .setTestData(data.test()).optValidation(0, 0).optEpochs(2).optBatchSize(10).build()) {
       Weights[] theta0 = new Weights[1];
       Probe p = oneRound(Rewinds.toEpoch(1), task, -1, theta0);
       Mask m1 = p.round1Mask();

@@ -24,7 +24,7 @@ public final class ResultsTable {
     List<String> header = new ArrayList<>(List.of("round", "sparsity", "sparsity_percent", "kept",
         "prunable"));
     header.addAll(metricNames);
-    header.addAll(List.of("steps", "epochs", "train_loss"));
+    header.addAll(List.of("start_step", "steps_trained", "epochs", "train_loss"));
     StringBuilder sb = new StringBuilder(String.join(",", header)).append('\n');
     for (Round r : rounds) {
       List<String> row = new ArrayList<>();
@@ -36,6 +36,7 @@ public final class ResultsTable {
       for (String m : metricNames) {
         row.add(r.metrics().has(m) ? Double.toString(r.metrics().get(m)) : "");
       }
+      row.add(Long.toString(r.training().startStep()));
       row.add(Long.toString(r.training().steps()));
       row.add(Integer.toString(r.training().epochs()));
       row.add(Double.toString(r.training().finalLoss()));

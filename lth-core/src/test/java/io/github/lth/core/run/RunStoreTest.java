@@ -69,6 +69,19 @@ class RunStoreTest {
   }
 
   @Test
+  void settingsFingerprintIsTheOneConfigJsonRecords() throws IOException {
+    Path dir = tmp.resolve("runs/fp");
+    Imp imp = imp(dir).build();
+    String before = imp.settingsFingerprint(model(), new ToyTask(2, 3));
+    imp.run(model(), new ToyTask(2, 3));
+    JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json")))
+        .getAsJsonObject();
+    assertThat(config.get("settings_sha256").getAsString()).isEqualTo(before).hasSize(64);
+    assertThat(imp(dir).optSeed(12).build().settingsFingerprint(model(), new ToyTask(2, 3)))
+        .isNotEqualTo(before);
+  }
+
+  @Test
   void aRunOfAnEarlierFormatWithOtherSettingsIsRefusedNamingTheFormat() throws IOException {
     Path dir = tmp.resolve("runs/old");
     imp(dir).build().run(model(), new ToyTask(2, 3));
@@ -101,8 +114,14 @@ class RunStoreTest {
     List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
     assertThat(csv).hasSize(6);
     assertThat(csv.get(0)).isEqualTo(
-        "round,sparsity,sparsity_percent,kept,prunable,accuracy,loss,steps,epochs,train_loss");
+        "round,sparsity,sparsity_percent,kept,prunable,accuracy,loss,start_step,steps_trained,"
+            + "epochs,train_loss");
     assertThat(csv.get(2)).startsWith("1,0.2,20.00,720,900,");
+    // late rewinding to step 2 of 6: later rounds start at step 2 and train 4 steps
+    assertThat(csv.get(1).split(",")[7]).isEqualTo("0");
+    assertThat(csv.get(1).split(",")[8]).isEqualTo("6");
+    assertThat(csv.get(2).split(",")[7]).isEqualTo("2");
+    assertThat(csv.get(2).split(",")[8]).isEqualTo("4");
     byte[] png = Files.readAllBytes(dir.resolve("curve.png"));
     assertThat(png).startsWith(0x89, 'P', 'N', 'G');
     JsonObject config = new Gson().fromJson(Files.readString(dir.resolve("config.json")),

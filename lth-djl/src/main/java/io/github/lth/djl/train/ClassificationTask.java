@@ -193,7 +193,7 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
       return this;
     }
 
-    /** {@code adam} or {@code sgd}. */
+    /** {@code adam}, {@code adamw}, {@code sgd} or {@code nesterov}. */
     public Builder optOptimizer(String name) {
       this.kind = OptimizerSpec.kindOf(name);
       return this;
@@ -235,13 +235,13 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
     }
 
     OptimizerSpec optimizerSpec() {
-      if (kind == OptimizerSpec.Kind.ADAM) {
-        checkArgument(momentum == null, "--momentum applies to sgd only");
-        return OptimizerSpec.adam(learningRate == null ? 1.2e-3 : learningRate)
-            .withWeightDecay(weightDecay);
+      if (kind.isAdam()) {
+        checkArgument(momentum == null, "--momentum applies to sgd and nesterov only");
+        return new OptimizerSpec(kind, learningRate == null ? 1.2e-3 : learningRate, 0,
+            weightDecay);
       }
-      return OptimizerSpec.sgd(learningRate == null ? 0.1 : learningRate,
-          momentum == null ? 0.9 : momentum).withWeightDecay(weightDecay);
+      return new OptimizerSpec(kind, learningRate == null ? 0.1 : learningRate,
+          momentum == null ? 0.9 : momentum, weightDecay);
     }
 
     /**

@@ -114,9 +114,8 @@ public record OptimizerSpec(Kind kind, double learningRate, double momentum,
       case "adamw" -> Kind.ADAMW;
       case "sgd" -> Kind.SGD;
       case "sgd-nesterov", "nesterov" -> Kind.SGD_NESTEROV;
-      // the list of names stays as ClassificationTaskTest expects it until that test is updated
       default -> throw new IllegalArgumentException(
-          "--optimizer: unknown optimizer '" + name + "' (use adam or sgd)");
+          "--optimizer: unknown optimizer '" + name + "' (use adam, adamw, sgd or nesterov)");
     };
   }
 }

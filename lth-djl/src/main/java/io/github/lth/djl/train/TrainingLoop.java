@@ -110,7 +110,7 @@ public final class TrainingLoop {
     s.put("batch_size", batchSize);
     s.put("optimizer", optimizer.name());
     s.put("learning_rate", optimizer.learningRate());
-    if (optimizer.kind() != OptimizerSpec.Kind.ADAM) {
+    if (!optimizer.kind().isAdam()) {
       s.put("momentum", optimizer.momentum());
     }
     s.put("weight_decay", optimizer.weightDecay());

@@ -54,7 +54,8 @@ public final class TrainingTask implements Task<DjlModel>, AutoCloseable {
     this.validation = b.validation;
     this.test = b.test;
     this.evalBatchSize = b.evalBatchSize;
-    this.extraSettings = Map.copyOf(b.extraSettings);
+    // insertion order: settings are hashed into the run's fingerprint
+    this.extraSettings = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraSettings));
   }
 
   public static Builder builder() {

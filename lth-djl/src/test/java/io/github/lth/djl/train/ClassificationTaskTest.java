@@ -26,7 +26,8 @@ class ClassificationTaskTest {
   private static final ImageDataset TEST = TestBlocks.quarters("test", 80, 4, 2);
 
   private static ClassificationTask.Builder base() {
-    return ClassificationTask.builder().setTrainData(TRAIN).setTestData(TEST);
+    return ClassificationTask.builder().setTrainData(TRAIN).setTestData(TEST)
+        .optValidation(0, 0);
   }
 
   @Test
@@ -36,13 +37,13 @@ class ClassificationTaskTest {
       for (boolean sparse : new boolean[] {false, true}) {
         try (DjlModel m = MaskedTrainingTest.mlp(21)) {
           Mask mask = sparse ? MaskedTrainingTest.halfMask(m, 22) : TestBlocks.denseLayerWeights(m);
-          double before = task.evaluate(m).get("accuracy");
+          double before = task.evaluate(m).get("test_accuracy");
           TrainingSummary s = task.train(m, mask, new TrainingContext(0, 23, null));
           Metrics after = task.evaluate(m);
           assertThat(before).isLessThan(0.6);
-          assertThat(after.get("accuracy")).as("sparse=%s", sparse).isGreaterThanOrEqualTo(0.95);
-          assertThat(after.get("mean_class_accuracy")).isGreaterThanOrEqualTo(0.95);
-          assertThat(after.get("loss")).isLessThan(0.3);
+          assertThat(after.get("test_accuracy")).as("sparse=%s", sparse).isGreaterThanOrEqualTo(0.95);
+          assertThat(after.get("test_mean_class_accuracy")).isGreaterThanOrEqualTo(0.95);
+          assertThat(after.get("test_loss")).isLessThan(0.3);
           assertThat(s.steps()).isEqualTo(48);
           assertThat(s.epochs()).isEqualTo(4);
           assertThat(s.finalLoss()).isLessThan(0.5);
@@ -91,7 +92,7 @@ class ClassificationTaskTest {
     labels[11] = 1;
     ImageDataset test = ImageDataset.of("tiny", tiny.pixels(), labels, 1, 4, 4, 4);
     try (ClassificationTask task = ClassificationTask.builder().setTrainData(TRAIN)
-        .setTestData(test).optEvalBatchSize(5).build();
+        .setTestData(test).optValidation(0, 0).optEvalBatchSize(5).build();
         DjlModel m = MaskedTrainingTest.mlp(33)) {
       Metrics got = task.evaluate(m);
       Weights w = m.state();
@@ -128,10 +129,11 @@ class ClassificationTaskTest {
       }
       classMean /= present;
       assertThat(present).isEqualTo(3);
-      assertThat(got.names()).containsExactly("accuracy", "mean_class_accuracy", "loss");
-      assertThat(got.get("accuracy")).isEqualTo(accuracy);
-      assertThat(got.get("mean_class_accuracy")).isCloseTo(classMean, within(1e-12));
-      assertThat(got.get("loss")).isCloseTo(loss / test.size(), within(1e-5));
+      assertThat(got.names()).containsExactly("test_accuracy", "test_mean_class_accuracy",
+          "test_loss");
+      assertThat(got.get("test_accuracy")).isEqualTo(accuracy);
+      assertThat(got.get("test_mean_class_accuracy")).isCloseTo(classMean, within(1e-12));
+      assertThat(got.get("test_loss")).isCloseTo(loss / test.size(), within(1e-5));
       assertThat(accuracy).isNotEqualTo(classMean);
     }
   }
@@ -200,6 +202,31 @@ class ClassificationTaskTest {
   }
 
   @Test
+  void validationIsAStratifiedSeededShareOfTheTrainingDataAndSelectionUsesIt() {
+    try (ClassificationTask a = ClassificationTask.builder().setTrainData(TRAIN)
+        .setTestData(TEST).optValidation(0.25, 7).optBatchSize(10).build();
+        ClassificationTask b = ClassificationTask.builder().setTrainData(TRAIN)
+            .setTestData(TEST).optValidation(0.25, 7).optBatchSize(10).build();
+        ClassificationTask c = ClassificationTask.builder().setTrainData(TRAIN)
+            .setTestData(TEST).optValidation(0.25, 8).optBatchSize(10).build();
+        DjlModel m = MaskedTrainingTest.mlp(3)) {
+      // 240 images, 60 per class: 15 per class held out, 180 trained on
+      assertThat(a.settings()).containsEntry("train_size", 180).containsEntry("validation_size",
+          60).containsEntry("test_size", 80);
+      assertThat(a.stepsPerEpoch()).isEqualTo(18);
+      assertThat(a.primaryMetric()).isEqualTo("val_accuracy");
+      assertThat(a.settings().get("validation_fingerprint"))
+          .isEqualTo(b.settings().get("validation_fingerprint"))
+          .isNotEqualTo(c.settings().get("validation_fingerprint"))
+          .isNotEqualTo(a.settings().get("train_fingerprint"))
+          .isNotEqualTo(a.settings().get("test_fingerprint"));
+      Metrics metrics = a.evaluate(m);
+      assertThat(metrics.names()).containsExactly("val_accuracy", "val_mean_class_accuracy",
+          "val_loss", "test_accuracy", "test_mean_class_accuracy", "test_loss");
+    }
+  }
+
+  @Test
   void settingsListEverything() {
     try (ClassificationTask task = base().optEpochs(3).optBatchSize(32).optOptimizer("sgd")
         .optLearningRate(0.05).optMomentum(0.8).optWeightDecay(5e-4)
@@ -208,7 +235,8 @@ class ClassificationTaskTest {
           entry("task", "classification"), entry("epochs", 3), entry("batch_size", 32),
           entry("optimizer", "sgd"), entry("learning_rate", 0.05), entry("momentum", 0.8),
           entry("weight_decay", 5e-4), entry("lr_schedule", "step:100:0.5"),
-          entry("normalization", "none"), entry("train_data", "train"),
+          entry("normalization", "none"), entry("validation", 0.0),
+          entry("validation_seed", 0L), entry("train_data", "train"),
           entry("train_size", 240), entry("train_fingerprint", TRAIN.fingerprint()),
           entry("test_data", "test"), entry("test_size", 80),
           entry("test_fingerprint", TEST.fingerprint()));
@@ -235,10 +263,10 @@ class ClassificationTaskTest {
     assertThatThrownBy(() -> base().optLearningRate(0)).hasMessage("--lr must be positive: 0.0");
     assertThatThrownBy(() -> base().optBatchSize(0)).hasMessage("--batch-size must be positive: 0");
     assertThatThrownBy(() -> base().optOptimizer("rmsprop"))
-        .hasMessage("--optimizer: unknown optimizer 'rmsprop' (use adam or sgd)");
+        .hasMessage("--optimizer: unknown optimizer 'rmsprop' (use adam, adamw, sgd or nesterov)");
     assertThatThrownBy(() -> base().optMomentum(1.0)).hasMessage("--momentum must be in [0, 1): 1.0");
     assertThatThrownBy(() -> base().optMomentum(0.5).build())
-        .hasMessage("--momentum applies to sgd only");
+        .hasMessage("--momentum applies to sgd and nesterov only");
     assertThatThrownBy(() -> base().optEpochs(2).optSteps(10).build())
         .hasMessage("--epochs and --steps exclude each other");
     assertThatThrownBy(() -> ClassificationTask.builder().setTestData(TEST).build())

@@ -112,7 +112,7 @@ class MaskedTrainingTest {
   @Test
   void sgdWithMomentumAndDecayKeepsPrunedWeightsAtZeroAfterEveryStep() {
     try (ClassificationTask task = ClassificationTask.builder().setTrainData(TRAIN)
-        .setTestData(TEST).optEpochs(2).optBatchSize(20).optOptimizer("sgd")
+        .setTestData(TEST).optValidation(0, 0).optEpochs(2).optBatchSize(20).optOptimizer("sgd")
         .optLearningRate(0.05).optMomentum(0.9).optWeightDecay(1e-3).build()) {
       prunedWeightsStayZero(MaskedTrainingTest::mlp, task);
       prunedWeightsStayZero(MaskedTrainingTest::conv, task);
@@ -122,7 +122,7 @@ class MaskedTrainingTest {
   @Test
   void adamKeepsPrunedWeightsAtZeroAfterEveryStep() {
     try (ClassificationTask task = ClassificationTask.builder().setTrainData(TRAIN)
-        .setTestData(TEST).optEpochs(2).optBatchSize(20).optLearningRate(1e-2)
+        .setTestData(TEST).optValidation(0, 0).optEpochs(2).optBatchSize(20).optLearningRate(1e-2)
         .optLrSchedule(LrSchedules.cosine()).build()) {
       prunedWeightsStayZero(MaskedTrainingTest::mlp, task);
       prunedWeightsStayZero(MaskedTrainingTest::conv, task);
@@ -167,7 +167,7 @@ class MaskedTrainingTest {
   void sameSeedsGiveBitIdenticalWeights() {
     List<Weights> results = new ArrayList<>();
     try (ClassificationTask task = ClassificationTask.builder().setTrainData(TRAIN)
-        .setTestData(TEST).optEpochs(2).optBatchSize(20).build()) {
+        .setTestData(TEST).optValidation(0, 0).optEpochs(2).optBatchSize(20).build()) {
       for (int run = 0; run < 2; run++) {
         try (DjlModel m = conv(11)) {
           task.train(m, halfMask(m, 12), new TrainingContext(0, 13, TrainingListener.NONE));

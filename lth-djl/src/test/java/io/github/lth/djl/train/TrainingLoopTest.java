@@ -8,6 +8,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.ArrayDataset;
 import io.github.lth.core.Mask;
+import io.github.lth.core.PruningCriteria;
+import io.github.lth.core.PruningSchedules;
+import io.github.lth.core.PruningScope;
+import io.github.lth.core.PruningStep;
 import io.github.lth.core.SparsityController;
 import io.github.lth.core.SparsityControllers;
 import io.github.lth.core.TrainingContext;
@@ -167,6 +171,59 @@ class TrainingLoopTest {
           assertThat(moved).as("regrown weights of %s train again", layer).isPositive();
         }
       }
+    }
+  }
+
+  @Test
+  void theReadmesOneShotControllerPrunesHalfAtItsStepAndTrainsOnWithThatMask() {
+    SparsityController pruneAtStep5 = new SparsityController() {
+      @Override
+      public Mask start(TrainingState s) {
+        return s.mask();
+      }
+
+      @Override
+      public Mask afterStep(TrainingState s) {
+        if (s.step() != 5) {
+          return s.mask();
+        }
+        return s.model().prune(new PruningStep(s.mask(), PruningCriteria.magnitude(),
+            PruningScope.GLOBAL, PruningSchedules.oneShot(0.5), 1, null));
+      }
+    };
+    try (BatchSource data = BatchSources.of(TRAIN); DjlModel m = MaskedTrainingTest.mlp(3)) {
+      Mask dense = TestBlocks.denseLayerWeights(m);
+      m.applyMask(dense);
+      Weights[] at5 = new Weights[1];
+      TrainingListener capture = new TrainingListener() {
+        @Override
+        public void onStep(long step, int epoch, long batch, DoubleSupplier loss) {
+          if (step == 5) {
+            at5[0] = m.weights(dense.layers());
+          }
+        }
+      };
+      TrainingSummary s = loop(data, OptimizerSpec.adam(1e-2), LrSchedules.constant())
+          .run(m, pruneAtStep5, new TrainingContext(0, 3, capture));
+      Mask finalMask = s.finalMask();
+      assertThat(finalMask.kept()).isEqualTo(dense.size() / 2);
+      // the weights pruned were the smallest at step 5, and stay +0.0 to the end
+      float smallestKept = Float.MAX_VALUE;
+      Weights end = m.weights(dense.layers());
+      float largestPruned = 0;
+      for (String layer : dense.layers()) {
+        float[] w5 = at5[0].values(layer);
+        float[] last = end.values(layer);
+        for (int i = 0; i < w5.length; i++) {
+          if (finalMask.isKept(layer, i)) {
+            smallestKept = Math.min(smallestKept, Math.abs(w5[i]));
+          } else {
+            largestPruned = Math.max(largestPruned, Math.abs(w5[i]));
+            assertThat(Float.floatToRawIntBits(last[i])).isZero();
+          }
+        }
+      }
+      assertThat(largestPruned).isLessThanOrEqualTo(smallestKept);
     }
   }
 
