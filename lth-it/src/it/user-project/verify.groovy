@@ -42,6 +42,11 @@ compileCp.findAll { it.contains('/pytorch-native-') || it.contains('/slf4j-simpl
 ['/ai/djl/pytorch/pytorch-native-cpu/', '/org/slf4j/slf4j-simple/'].each { path ->
   if (!runtimeCp.any { coordinates(it).contains(path) }) problems << "runtime class path lacks ${path}"
 }
+// The BOM must pin the native library that lth-djl's PyTorch JNI is built for.
+def nativeJar = "pytorch-native-cpu-${pytorchNativeVersion}-linux-x86_64.jar"
+if (!runtimeCp.any { new File(it).name == nativeJar }) {
+  problems << "runtime class path lacks ${nativeJar} (the BOM's pytorch-native-cpu version differs from lth4j-parent's pytorch.native.version?)"
+}
 if (problems) {
   problems.each { println "PROBLEM: ${it}" }
   return false
