@@ -50,8 +50,8 @@ public final class MyTickets {
           .build()
           .run(model, task);
       for (Round round : result.rounds()) {
-        System.out.printf(Locale.ROOT, "sparsity %.2f%%  accuracy %.2f%%%n",
-            100 * round.sparsity(), 100 * round.metrics().get("accuracy"));
+        System.out.printf(Locale.ROOT, "sparsity %.2f%%  validation accuracy %.2f%%%n",
+            100 * round.sparsity(), 100 * round.metrics().get("val_accuracy"));
       }
     }
   }
