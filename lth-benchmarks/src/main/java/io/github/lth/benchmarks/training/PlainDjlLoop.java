@@ -19,35 +19,48 @@ import java.util.SplittableRandom;
 
 /**
  * The "plain DJL loop" peer of DESIGN.md §5: LeNet-300-100 trained by DJL's own {@link Trainer}
- * with {@code Optimizer.adam()} and softmax cross-entropy, the data already on the device,
- * batches gathered by index, no masks and no listeners. It is what a DJL user writes by hand.
+ * with {@code Optimizer.adam()} (or {@code Optimizer.sgd()} with momentum) and softmax
+ * cross-entropy, the data already on the device, batches gathered by index, no masks and no
+ * listeners. It is what a DJL user writes by hand.
  *
  * <pre>{@code
- * try (PlainDjlLoop loop = new PlainDjlLoop(images, 10, 60, 1.2e-3f)) {
+ * try (PlainDjlLoop loop = new PlainDjlLoop(images, 10, 60, Optimizer.adam().build())) {
  *   long steps = loop.runEpochs(1, 42);
  * }
  * }</pre>
  */
-final class PlainDjlLoop implements AutoCloseable {
+final class PlainDjlLoop implements Contender {
   private final DeviceImages data;
   private final int batchSize;
   private final Model model;
   private final Trainer trainer;
 
-  PlainDjlLoop(DeviceImages data, int classes, int batchSize, float learningRate) {
+  PlainDjlLoop(DeviceImages data, int classes, int batchSize, Optimizer optimizer) {
     this.data = data;
     this.batchSize = batchSize;
     this.model = Model.newInstance("plain-lenet300", Device.cpu());
     model.setBlock(Models.lenet300(classes));
     DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-        .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(learningRate)).build())
+        .optOptimizer(optimizer)
         .optDevices(new Device[] {Device.cpu()});
     this.trainer = model.newTrainer(config);
     trainer.initialize(new Shape(1, 1, 28, 28));
   }
 
-  /** Trains {@code epochs} epochs in a fresh random order; returns the number of steps. */
-  long runEpochs(int epochs, long seed) {
+  /** Adam with a fixed learning rate. */
+  static Optimizer adam(float learningRate) {
+    return Optimizer.adam().optLearningRateTracker(Tracker.fixed(learningRate)).build();
+  }
+
+  /** SGD with heavy-ball momentum and a fixed learning rate. */
+  static Optimizer sgd(float learningRate, float momentum) {
+    return Optimizer.sgd().setLearningRateTracker(Tracker.fixed(learningRate))
+        .optMomentum(momentum).build();
+  }
+
+  /** Trains on: the optimizer state carries over from earlier calls. */
+  @Override
+  public long runEpochs(int epochs, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     int n = data.size();
     long steps = 0;
@@ -55,23 +68,34 @@ final class PlainDjlLoop implements AutoCloseable {
       try (NDManager epochScope = trainer.getManager().newSubManager()) {
         NDArray order = epochScope.create(Shuffle.indices(n, rng));
         for (long from = 0; from < n; from += batchSize) {
-          try (NDManager batch = epochScope.newSubManager()) {
-            NDArray index = order.get(from + ":" + Math.min(n, from + batchSize));
-            index.attach(batch);
-            NDArray x = data.images(index, batch);
-            NDArray y = data.labels(index, batch);
-            try (GradientCollector collector = trainer.newGradientCollector()) {
-              NDList predictions = trainer.forward(new NDList(x));
-              NDArray loss = trainer.getLoss().evaluate(new NDList(y), predictions);
-              collector.backward(loss);
-            }
-            trainer.step();
-            steps++;
-          }
+          step(order, from, epochScope);
+          steps++;
         }
       }
     }
     return steps;
+  }
+
+  @Override
+  public void runSteps(NDArray order, long from, int count) {
+    for (int i = 0; i < count; i++) {
+      step(order, from + (long) i * batchSize, trainer.getManager());
+    }
+  }
+
+  private void step(NDArray order, long from, NDManager parent) {
+    try (NDManager batch = parent.newSubManager()) {
+      NDArray index = order.get(from + ":" + Math.min(data.size(), from + batchSize));
+      index.attach(batch);
+      NDArray x = data.images(index, batch);
+      NDArray y = data.labels(index, batch);
+      try (GradientCollector collector = trainer.newGradientCollector()) {
+        NDList predictions = trainer.forward(new NDList(x));
+        NDArray loss = trainer.getLoss().evaluate(new NDList(y), predictions);
+        collector.backward(loss);
+      }
+      trainer.step();
+    }
   }
 
   @Override

@@ -4,6 +4,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import io.github.lth.core.Imp;
@@ -20,11 +22,13 @@ import io.github.lth.core.TrainingContext;
 import io.github.lth.core.TrainingListener;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.data.DataSources;
+import io.github.lth.djl.data.Shuffle;
 import io.github.lth.djl.data.ImageDataset;
 import io.github.lth.djl.data.TrainTestSplit;
 import io.github.lth.djl.internal.DeviceImages;
 import io.github.lth.djl.models.Models;
 import io.github.lth.djl.train.ClassificationTask;
+import io.github.lth.djl.train.OptimizerSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,39 +39,69 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /**
- * Times LeNet-300-100 training on Fashion-MNIST (Adam 1.2e-3, batch 60) in one JVM: the plain
- * DJL loop ({@link PlainDjlLoop}), lth4j's {@code ClassificationTask.train} with a dense and a
- * 90%-sparse mask, the probed copy of lth4j's trainer and the fused-Adam prototype
- * ({@link ProbedLoop}), with and without a mask, and IMP end to end (what {@code lth imp --data
- * fashion-mnist --epochs 1 --target-sparsity 0.68} runs: round 0 plus 5 pruning rounds of one
- * epoch each, evaluation after each, run directory written).
+ * Times LeNet-300-100 training on Fashion-MNIST (batch 60, CPU) in one JVM: lth4j's
+ * {@link io.github.lth.djl.train.MaskedTrainer} ({@link TrainerLoop}) against the plain DJL
+ * loop ({@link PlainDjlLoop}, DJL's own {@code Trainer}), then IMP end to end (what {@code lth
+ * imp --data fashion-mnist --epochs 1 --target-sparsity 0.68} runs: round 0 plus 5 pruning
+ * rounds of one epoch each, evaluation after each, run directory written). Variants:
  *
- * <p>Every contender first trains one warm-up epoch; then the repetitions run interleaved
- * (contender after contender, repetition after repetition) so that machine load drifts hit them
- * alike. Each reports the median seconds per epoch. Lines starting with {@code result} are for
- * scripts: {@code result NAME VALUE}.
+ * <ul>
+ *   <li>{@code plain}, {@code plain-sgd}: DJL's {@code Trainer} with {@code Optimizer.adam()}
+ *       (1.2e-3), or {@code Optimizer.sgd()} (0.05, momentum 0.9); no masks.
+ *   <li>{@code unmasked}, {@code dense}, {@code sparse}: MaskedTrainer with Adam (1.2e-3)
+ *       without any mask, with a mask that prunes nothing, with a 90%-sparse global magnitude
+ *       mask; {@code unmasked-sgd}, {@code sparse-sgd} the same with SGD (0.05, momentum 0.9).
+ *   <li>{@code task}: {@code ClassificationTask.train} with the 90%-sparse mask (the trainer
+ *       plus the task's bookkeeping).
+ * </ul>
+ *
+ * <p>Every variant first trains one warm-up epoch; then the repetitions run interleaved
+ * (variant after variant, repetition after repetition) so that drifts of the machine's load
+ * hit them alike; each reports the median and the best seconds per epoch. Then the step loops
+ * (all but {@code task}) take turns of 50 steps on the same batches, and report the 20%
+ * quantile and the median of their turns: on a machine other jobs share, that is the steadier
+ * measure of the cost of a step. The ratios of both follow. Lines starting with {@code result}
+ * are for scripts: {@code result NAME VALUE}.
  *
  * <pre>{@code
  * java -Dai.djl.offline=true -cp lth-benchmarks/target/benchmarks.jar \
  *     io.github.lth.benchmarks.training.TrainingSpeed --data fashion-mnist --epochs 1 \
- *     --repetitions 3 [--variants plain,dense,sparse,copy,fused] [--no-imp]
+ *     --repetitions 3 [--step-rounds 40] [--variants plain,unmasked,sparse] [--no-imp]
  * }</pre>
  */
 public final class TrainingSpeed {
   private static final int BATCH = 60;
-  private static final float LEARNING_RATE = 1.2e-3f;
-  private static final List<String> VARIANTS = List.of("plain", "dense", "sparse", "copy",
-      "copy-unmasked", "copy-nonzero-sqrt", "copy-nonzero-sqrt-unmasked", "fused", "fused-unmasked", "fused-noremask");
+  private static final float ADAM_LR = 1.2e-3f;
+  private static final float SGD_LR = 0.05f;
+  private static final float SGD_MOMENTUM = 0.9f;
+  private static final List<String> VARIANTS = List.of("plain", "unmasked", "dense", "sparse",
+      "task", "plain-sgd", "unmasked-sgd", "sparse-sgd");
+  /** Ratios printed after the timings: numerator, denominator, label, target (0: none). */
+  private static final List<Ratio> RATIOS = List.of(
+      new Ratio("sparse", "plain", "epoch, MaskedTrainer Adam 90%-sparse / plain DJL loop", 1.1),
+      new Ratio("unmasked", "plain", "epoch, MaskedTrainer Adam unmasked / plain DJL loop", 0),
+      new Ratio("dense", "plain", "epoch, MaskedTrainer Adam dense mask / plain DJL loop", 1.1),
+      new Ratio("sparse", "unmasked", "masked step, Adam: 90%-sparse / unmasked", 1.03),
+      new Ratio("dense", "unmasked", "masked step, Adam: dense mask / unmasked", 1.03),
+      new Ratio("task", "sparse", "ClassificationTask.train / its MaskedTrainer loop", 0),
+      new Ratio("sparse-sgd", "plain-sgd", "epoch, MaskedTrainer SGD 90%-sparse / plain DJL"
+          + " loop SGD", 1.1),
+      new Ratio("unmasked-sgd", "plain-sgd", "epoch, MaskedTrainer SGD unmasked / plain DJL"
+          + " loop SGD", 0),
+      new Ratio("sparse-sgd", "unmasked-sgd", "masked step, SGD: 90%-sparse / unmasked", 1.03));
 
   private TrainingSpeed() {}
 
-  /** One timed training loop. */
-  private interface Contender {
-    long run(int epochs, long seed);
-  }
+  /** Steps per turn of the interleaved step timing. */
+  private static final int BLOCK = 50;
+  /** The quantile of block times that estimates a loop's undisturbed speed. */
+  private static final double QUIET = 0.2;
+
+  private record Ratio(String numerator, String denominator, String label, double target) {}
 
   public static void main(String[] args) throws IOException {
     if (System.getProperty("ai.djl.offline") == null) {
@@ -83,6 +117,7 @@ public final class TrainingSpeed {
       checkArgument(VARIANTS.contains(v), "--variants: unknown variant '%s' (known: %s)", v,
           String.join(",", VARIANTS));
     }
+    int stepRounds = positive(o, "step-rounds", 40);
     boolean imp = !o.containsKey("no-imp");
     double impTarget = Double.parseDouble(o.getOrDefault("imp-target-sparsity", "0.68"));
 
@@ -100,46 +135,56 @@ public final class TrainingSpeed {
     result("load_s", loadSeconds);
 
     Map<String, Contender> contenders = new LinkedHashMap<>();
-    Map<String, ProbedLoop> probed = new LinkedHashMap<>();
     List<AutoCloseable> resources = new ArrayList<>();
     DeviceImages images = DeviceImages.upload(train, Device.cpu(), 0f, 0f);
     resources.add(images);
-    ClassificationTask task = ClassificationTask.builder().setTrainData(train)
-        .setTestData(split.test()).optEpochs(epochs).optBatchSize(BATCH).optOptimizer("adam")
-        .optLearningRate(LEARNING_RATE).build();
-    resources.add(task);
+    OptimizerSpec adam = OptimizerSpec.adam(ADAM_LR);
+    OptimizerSpec sgd = OptimizerSpec.sgd(SGD_LR, SGD_MOMENTUM);
     try {
       for (String v : variants) {
         switch (v) {
-          case "plain" -> {
-            PlainDjlLoop loop = new PlainDjlLoop(images, split.classes(), BATCH, LEARNING_RATE);
+          case "plain", "plain-sgd" -> {
+            PlainDjlLoop loop = new PlainDjlLoop(images, split.classes(), BATCH,
+                v.equals("plain") ? PlainDjlLoop.adam(ADAM_LR)
+                    : PlainDjlLoop.sgd(SGD_LR, SGD_MOMENTUM));
             resources.add(loop);
-            contenders.put(v, (e, seed) -> loop.runEpochs(e, seed));
+            contenders.put(v, loop);
           }
-          case "dense", "sparse" -> {
+          case "task" -> {
+            ClassificationTask task = ClassificationTask.builder().setTrainData(train)
+                .setTestData(split.test()).optEpochs(epochs).optBatchSize(BATCH)
+                .optOptimizer("adam").optLearningRate(ADAM_LR).build();
+            resources.add(task);
             DjlModel model = newModel(split, resources);
-            Mask mask = v.equals("dense") ? denseMask(model) : sparseMask(model, 0.9);
-            contenders.put(v, (e, seed) -> task.train(model, mask,
-                new TrainingContext(0, seed, TrainingListener.NONE)).steps());
+            Mask mask = sparseMask(model, 0.9);
+            // the task trains its configured epochs: time one call per repetition
+            contenders.put(v, new Contender() {
+              @Override
+              public long runEpochs(int e, long seed) {
+                return task.train(model, mask, new TrainingContext(0, seed,
+                    TrainingListener.NONE)).steps();
+              }
+
+              @Override
+              public void runSteps(NDArray order, long from, int count) {
+                throw new UnsupportedOperationException("a task trains whole epochs");
+              }
+            });
           }
           default -> {
             DjlModel model = newModel(split, resources);
-            Mask mask = v.endsWith("-unmasked") ? null : sparseMask(model, 0.9);
-            ProbedLoop.Update update = v.startsWith("copy-nonzero-sqrt")
-                ? ProbedLoop.Update.COPY_NONZERO_SQRT
-                : v.startsWith("copy") ? ProbedLoop.Update.COPY
-                : v.equals("fused-noremask") ? ProbedLoop.Update.FUSED_NO_REMASK
-                : ProbedLoop.Update.FUSED;
-            ProbedLoop loop = new ProbedLoop(model, mask, update, images, BATCH, LEARNING_RATE);
-            probed.put(v, loop);
-            contenders.put(v, loop::runEpochs);
+            Mask mask = v.startsWith("unmasked") ? null
+                : v.equals("dense") ? denseMask(model) : sparseMask(model, 0.9);
+            TrainerLoop loop = new TrainerLoop(model, mask, v.endsWith("-sgd") ? sgd : adam,
+                images, BATCH);
+            resources.add(loop);
+            contenders.put(v, loop);
           }
         }
       }
-      time(contenders, probed, epochs, repetitions);
-      if (variants.contains("copy") && variants.contains("fused")) {
-        parity(split, images);
-      }
+      Map<String, Double> epochSeconds = timeEpochs(contenders, epochs, repetitions);
+      Map<String, double[]> stepMicros = timeSteps(contenders, images, stepRounds);
+      ratios(epochSeconds, stepMicros);
       if (imp) {
         runImp(split, impTarget);
       }
@@ -154,93 +199,118 @@ public final class TrainingSpeed {
     }
   }
 
-  private static void time(Map<String, Contender> contenders, Map<String, ProbedLoop> probed,
-      int epochs, int repetitions) {
+  /** Times whole epochs of every contender; returns the median seconds per epoch of each. */
+  private static Map<String, Double> timeEpochs(Map<String, Contender> contenders, int epochs,
+      int repetitions) {
     long seed = 1;
-    Map<String, Long> stepsPerRun = new LinkedHashMap<>();
+    Map<String, Long> stepsPerEpoch = new LinkedHashMap<>();
     for (Map.Entry<String, Contender> c : contenders.entrySet()) {
       long t = System.nanoTime();
-      stepsPerRun.put(c.getKey(), c.getValue().run(1, seed++));
-      System.out.printf(Locale.ROOT, "warm-up %-27s %.2f s%n", c.getKey(),
+      c.getValue().runEpochs(1, seed++);
+      System.out.printf(Locale.ROOT, "warm-up %-14s %.2f s%n", c.getKey(),
           (System.nanoTime() - t) / 1e9);
     }
-    probed.values().forEach(p -> p.phases().reset());
     Map<String, double[]> seconds = new LinkedHashMap<>();
     contenders.keySet().forEach(k -> seconds.put(k, new double[repetitions]));
     for (int r = 0; r < repetitions; r++) {
       for (Map.Entry<String, Contender> c : contenders.entrySet()) {
         long t = System.nanoTime();
-        long steps = c.getValue().run(epochs, seed++);
-        double s = (System.nanoTime() - t) / 1e9 / epochs;
-        seconds.get(c.getKey())[r] = s;
-        stepsPerRun.put(c.getKey(), steps / epochs);
+        long steps = c.getValue().runEpochs(epochs, seed++);
+        seconds.get(c.getKey())[r] = (System.nanoTime() - t) / 1e9 / epochs;
+        stepsPerEpoch.put(c.getKey(), steps / epochs);
       }
     }
-    System.out.printf(Locale.ROOT, "%n%-27s %10s %10s %9s %s%n", "variant", "s/epoch", "steps/s",
-        "vs plain", "(all repetitions, s/epoch)");
-    double plain = seconds.containsKey("plain") ? median(seconds.get("plain")) : Double.NaN;
+    System.out.printf(Locale.ROOT, "%nwhole epochs%n%-14s %9s %9s %10s %s%n", "variant",
+        "median s", "best s", "steps/s", "(all repetitions, s/epoch)");
+    Map<String, Double> medians = new LinkedHashMap<>();
     for (Map.Entry<String, double[]> e : seconds.entrySet()) {
       double m = median(e.getValue());
-      long steps = stepsPerRun.get(e.getKey());
-      System.out.printf(Locale.ROOT, "%-27s %10.3f %10.1f %9s %s%n", e.getKey(), m, steps / m,
-          Double.isNaN(plain) ? "" : String.format(Locale.ROOT, "%.3f", m / plain),
-          Arrays.toString(Arrays.stream(e.getValue())
+      double best = Arrays.stream(e.getValue()).min().orElse(Double.NaN);
+      long steps = stepsPerEpoch.get(e.getKey());
+      System.out.printf(Locale.ROOT, "%-14s %9.3f %9.3f %10.1f %s%n", e.getKey(), m, best,
+          steps / m, Arrays.toString(Arrays.stream(e.getValue())
               .mapToObj(v -> String.format(Locale.ROOT, "%.3f", v)).toArray()));
-      result(e.getKey().replace('-', '_') + "_epoch_s", m);
-      result(e.getKey().replace('-', '_') + "_steps_per_s", steps / m);
+      String key = e.getKey().replace('-', '_');
+      result(key + "_epoch_s", m);
+      result(key + "_best_epoch_s", best);
+      result(key + "_steps_per_s", steps / m);
+      medians.put(e.getKey(), m);
     }
-    result("steps_per_epoch", stepsPerRun.values().iterator().next());
-    if (!probed.isEmpty()) {
-      System.out.println("\nphases per step (probed loops, measured repetitions):");
-      for (Map.Entry<String, ProbedLoop> p : probed.entrySet()) {
-        System.out.printf(Locale.ROOT, "%-27s %s%n", p.getKey(), p.getValue().phases().report());
-        for (int i = 0; i < Phases.count(); i++) {
-          result("phase_" + p.getKey().replace('-', '_') + "_" + Phases.name(i)
-              .replace('+', '_') + "_us", p.getValue().phases().perStepMicros(i));
-        }
-      }
-    }
+    result("steps_per_epoch", stepsPerEpoch.values().iterator().next());
+    return medians;
   }
 
-  /** One epoch of the copied trainer and of the fused prototype from the same start. */
-  private static void parity(TrainTestSplit split, DeviceImages images) {
-    List<AutoCloseable> resources = new ArrayList<>();
-    try {
-      DjlModel a = newModel(split, resources);
-      DjlModel b = newModel(split, resources);
-      Mask mask = sparseMask(a, 0.9);
-      new ProbedLoop(a, mask, ProbedLoop.Update.COPY, images, BATCH, LEARNING_RATE)
-          .runEpochs(1, 99);
-      new ProbedLoop(b, mask, ProbedLoop.Update.FUSED_NO_REMASK, images, BATCH, LEARNING_RATE)
-          .runEpochs(1, 99);
-      double maxDiff = 0;
-      double maxWeight = 0;
-      long prunedNonZero = 0;
-      for (ParameterInfo p : a.parameters()) {
-        float[] wa = a.parameterArray(p.name()).toFloatArray();
-        float[] wb = b.parameterArray(p.name()).toFloatArray();
-        for (int i = 0; i < wa.length; i++) {
-          maxDiff = Math.max(maxDiff, Math.abs(wa[i] - wb[i]));
-          maxWeight = Math.max(maxWeight, Math.abs(wa[i]));
-          if (mask.contains(p.name()) && !mask.isKept(p.name(), i)
-              && Float.floatToRawIntBits(wb[i]) != 0) {
-            prunedNonZero++;
+  /**
+   * Times the step loops in turns of {@link #BLOCK} steps on the same batches, {@code rounds}
+   * rounds after two warm-up rounds; returns per contender the {@link #QUIET} quantile and the
+   * median of its turns in microseconds per step. Other jobs on a shared machine disturb short
+   * turns that take place side by side far less evenly than they disturb whole epochs run one
+   * after another, and a low quantile of the turns estimates the undisturbed cost.
+   */
+  private static Map<String, double[]> timeSteps(Map<String, Contender> contenders,
+      DeviceImages images, int rounds) {
+    Map<String, List<Long>> turns = new LinkedHashMap<>();
+    contenders.keySet().stream().filter(k -> !k.equals("task"))
+        .forEach(k -> turns.put(k, new ArrayList<>()));
+    int n = images.size();
+    long span = (long) BLOCK * BATCH;
+    try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+      NDArray order = scope.create(Shuffle.indices(n, new SplittableRandom(99)));
+      long from = 0;
+      for (int r = 0; r < rounds + 2; r++) {
+        if (from + span > n) {
+          from = 0;
+        }
+        for (Map.Entry<String, List<Long>> turn : turns.entrySet()) {
+          long t = System.nanoTime();
+          contenders.get(turn.getKey()).runSteps(order, from, BLOCK);
+          if (r >= 2) {
+            turn.getValue().add(System.nanoTime() - t);
           }
         }
+        from += span;
       }
-      System.out.printf(Locale.ROOT, "%nparity after one epoch, copy vs fused-noremask: max |Δw| %.3g"
-          + " (max |w| %.3g), pruned weights not +0.0 in fused: %d%n", maxDiff, maxWeight,
-          prunedNonZero);
-      result("parity_max_abs_diff", maxDiff);
-      result("parity_pruned_nonzero", prunedNonZero);
-    } finally {
-      resources.forEach(r -> {
-        try {
-          r.close();
-        } catch (Exception e) {
-          System.err.println("closing failed: " + e);
-        }
-      });
+    }
+    System.out.printf(Locale.ROOT, "%nsteps in turns of %d, %d rounds%n%-14s %9s %9s %9s%n",
+        BLOCK, rounds, "variant", "min us", "q" + (int) (100 * QUIET) + " us", "median us");
+    Map<String, double[]> out = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Long>> turn : turns.entrySet()) {
+      long[] sorted = turn.getValue().stream().mapToLong(Long::longValue).sorted().toArray();
+      double min = sorted[0] / 1e3 / BLOCK;
+      double quiet = sorted[(int) Math.round(QUIET * (sorted.length - 1))] / 1e3 / BLOCK;
+      double median = sorted[sorted.length / 2] / 1e3 / BLOCK;
+      System.out.printf(Locale.ROOT, "%-14s %9.0f %9.0f %9.0f%n", turn.getKey(), min, quiet,
+          median);
+      String key = turn.getKey().replace('-', '_');
+      result(key + "_step_quiet_us", quiet);
+      result(key + "_step_median_us", median);
+      out.put(turn.getKey(), new double[] {quiet, median});
+    }
+    return out;
+  }
+
+  /** Prints the ratios of {@link #RATIOS} whose variants ran. */
+  private static void ratios(Map<String, Double> epochs, Map<String, double[]> steps) {
+    System.out.printf(Locale.ROOT, "%n%7s %7s %7s%n%7s %7s %7s%n", "epoch", "step", "step",
+        "median", "q" + (int) (100 * QUIET), "median");
+    for (Ratio r : RATIOS) {
+      Double ea = epochs.get(r.numerator());
+      Double eb = epochs.get(r.denominator());
+      if (ea == null || eb == null) {
+        continue;
+      }
+      double[] sa = steps.get(r.numerator());
+      double[] sb = steps.get(r.denominator());
+      double quiet = sa == null || sb == null ? Double.NaN : sa[0] / sb[0];
+      double median = sa == null || sb == null ? Double.NaN : sa[1] / sb[1];
+      String target = r.target() == 0 ? "" : String.format(Locale.ROOT, "  (target <= %s)",
+          r.target());
+      System.out.printf(Locale.ROOT, "%7.3f %7.3f %7.3f  %s%s%n", ea / eb, quiet, median,
+          r.label(), target);
+      String key = r.numerator().replace('-', '_') + "_to_" + r.denominator().replace('-', '_');
+      result("ratio_" + key, ea / eb);
+      result("step_quiet_ratio_" + key, quiet);
+      result("step_median_ratio_" + key, median);
     }
   }
 
@@ -253,7 +323,7 @@ public final class TrainingSpeed {
       ImpResult result;
       try (ClassificationTask task = ClassificationTask.builder().setTrainData(train)
           .setTestData(split.test()).optEpochs(1).optBatchSize(BATCH).optOptimizer("adam")
-          .optLearningRate(LEARNING_RATE).build();
+          .optLearningRate(ADAM_LR).build();
           DjlModel model = DjlModel.create(Models.lenet300(split.classes()),
               new Shape(1, train.channels(), train.height(), train.width()), Device.cpu(), 0)) {
         result = Imp.builder().setSchedule(PruningSchedules.imp(0.2, target)).optSeed(0)
@@ -320,7 +390,7 @@ public final class TrainingSpeed {
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       checkArgument(a.startsWith("--"), "unexpected argument '%s' (options: --data, --epochs,"
-          + " --repetitions, --variants, --imp-target-sparsity, --no-imp)", a);
+          + " --repetitions, --step-rounds, --variants, --imp-target-sparsity, --no-imp)", a);
       String key = a.substring(2);
       if (key.equals("no-imp")) {
         o.put(key, "");
@@ -330,8 +400,8 @@ public final class TrainingSpeed {
       }
     }
     for (String key : o.keySet()) {
-      checkArgument(List.of("data", "epochs", "repetitions", "variants", "imp-target-sparsity",
-          "no-imp").contains(key), "unknown option --%s", key);
+      checkArgument(List.of("data", "epochs", "repetitions", "step-rounds", "variants",
+          "imp-target-sparsity", "no-imp").contains(key), "unknown option --%s", key);
     }
     return o;
   }

@@ -156,7 +156,7 @@ public final class MaskedTrainer implements AutoCloseable {
     this.momentum = state.create((float) spec.momentum());
     this.weightDecay = state.create((float) spec.weightDecay());
     for (Slot s : slots) {
-      s.mask = model.deviceMask(s.name).orElse(null);
+      s.mask = activeMask(mask, s.name);
       if (spec.kind().isAdam()) {
         s.first = Temporaries.in(state, s.weight.zerosLike());
         s.second = Temporaries.in(state, s.weight.zerosLike());
@@ -311,9 +311,9 @@ public final class MaskedTrainer implements AutoCloseable {
     try (NDManager tmp = model.manager().newSubManager()) {
       for (Slot s : slots) {
         // the model freed the device copy of the previous mask; rebuild it from the host
-        NDArray old = previous != null && previous.contains(s.name)
-            ? hostMask(previous, s.name, tmp) : null;
-        s.mask = model.deviceMask(s.name).orElse(null);
+        NDArray old = prunes(previous, s.name)
+            ? hostMask(previous, s.name, s.weight.getDataType(), tmp) : null;
+        s.mask = activeMask(next, s.name);
         if (s.first != null && s.mask != null) {
           // +0 instead of the −0 a negative momentum times 0 gives
           s.first.muli(s.mask).addi(0f);
@@ -345,9 +345,21 @@ public final class MaskedTrainer implements AutoCloseable {
     placeholderAge = 0;
   }
 
-  private static NDArray hostMask(Mask m, String layer, NDManager tmp) {
+  private static NDArray hostMask(Mask m, String layer, DataType type, NDManager tmp) {
     NDArray bits = tmp.create(m.toBooleans(layer), new Shape(m.shape(layer)));
-    return bits.toType(DataType.FLOAT32, false);
+    return bits.toType(type, false);
+  }
+
+  /**
+   * The device mask of a parameter if {@code m} prunes any of its entries, else null: a layer
+   * the mask keeps whole trains as if unmasked (IMP's round 0 costs no mask multiplications).
+   */
+  private NDArray activeMask(Mask m, String layer) {
+    return prunes(m, layer) ? model.deviceMask(layer).orElse(null) : null;
+  }
+
+  private static boolean prunes(Mask m, String layer) {
+    return m != null && m.contains(layer) && m.kept(layer) < m.size(layer);
   }
 
   /**

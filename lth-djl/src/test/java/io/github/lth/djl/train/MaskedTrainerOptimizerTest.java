@@ -358,6 +358,21 @@ class MaskedTrainerOptimizerTest {
         }
         assertThat(grown).isGreaterThan((int) w1Pruned.kept(W1) / 2);
         assertPrunedZero(t, m, onlySecond, spec, "after unmasking W1");
+        // a mask that keeps W2 whole: W2 trains as if unmasked, its pruned entries from 0
+        Mask whole = Mask.dense(Map.of(W2, W2_SHAPE));
+        m.applyMask(whole);
+        t.maskChanged();
+        Mask w2Pruned = Mask.builder().put(W2, W2_SHAPE, both.not().toBooleans(W2)).build();
+        assertAllZero(t, m, w2Pruned, spec, "right after keeping W2 whole");
+        for (int i = 0; i < 3; i++) {
+          step(t, m, data);
+        }
+        float[] w2 = host(m, W2);
+        int moved = 0;
+        for (int i = 0; i < w2.length; i++) {
+          moved += w2Pruned.isKept(W2, i) && w2[i] != 0 ? 1 : 0;
+        }
+        assertThat(moved).isGreaterThan((int) w2Pruned.kept(W2) / 2);
       }
     }
   }
