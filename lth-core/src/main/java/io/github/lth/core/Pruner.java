@@ -2,6 +2,10 @@ package io.github.lth.core;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.github.lth.core.prune.PruningScope;
+import io.github.lth.core.prune.PruningStep;
+import io.github.lth.core.schedule.PruningSchedule;
+import io.github.lth.core.schedule.PruningSchedules;
 import io.github.lth.core.select.LowestSelection;
 import io.github.lth.core.select.LowestSelections;
 import io.github.lth.core.select.SelectionKernel;

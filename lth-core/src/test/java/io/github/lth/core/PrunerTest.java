@@ -3,6 +3,10 @@ package io.github.lth.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.lth.core.prune.PruningCriteria;
+import io.github.lth.core.prune.PruningScope;
+import io.github.lth.core.schedule.PruningSchedule;
+import io.github.lth.core.schedule.PruningSchedules;
 import io.github.lth.core.select.LowestSelections;
 import java.math.BigDecimal;
 import java.math.RoundingMode;

@@ -9,18 +9,21 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.github.lth.djl.data.BatchSource;
+import io.github.lth.djl.data.ImageBatches;
 import io.github.lth.djl.data.Shuffle;
-import io.github.lth.djl.internal.DeviceImages;
 import io.github.lth.djl.models.Models;
 import java.util.SplittableRandom;
 
 /**
  * The "plain DJL loop" peer of DESIGN.md §5: LeNet-300-100 trained by DJL's own {@link Trainer}
- * with {@code Optimizer.adam()} and softmax cross-entropy, the data already on the device,
- * batches gathered by index, no masks and no listeners. It is what a DJL user writes by hand.
+ * with {@code Optimizer.adam()} and softmax cross-entropy, the data already on the device
+ * ({@link ImageBatches}), batches gathered by index, no masks and no listeners. It is what a DJL
+ * user writes by hand.
  *
  * <pre>{@code
  * try (PlainDjlLoop loop = new PlainDjlLoop(images, 10, 60, 1.2e-3f)) {
@@ -29,12 +32,12 @@ import java.util.SplittableRandom;
  * }</pre>
  */
 final class PlainDjlLoop implements AutoCloseable {
-  private final DeviceImages data;
+  private final ImageBatches data;
   private final int batchSize;
   private final Model model;
   private final Trainer trainer;
 
-  PlainDjlLoop(DeviceImages data, int classes, int batchSize, float learningRate) {
+  PlainDjlLoop(ImageBatches data, int classes, int batchSize, float learningRate) {
     this.data = data;
     this.batchSize = batchSize;
     this.model = Model.newInstance("plain-lenet300", Device.cpu());
@@ -53,13 +56,13 @@ final class PlainDjlLoop implements AutoCloseable {
     long steps = 0;
     for (int epoch = 0; epoch < epochs; epoch++) {
       try (NDManager epochScope = trainer.getManager().newSubManager()) {
-        NDArray order = epochScope.create(Shuffle.indices(n, rng));
-        for (long from = 0; from < n; from += batchSize) {
+        BatchSource.Epoch pass = data.epoch(epochScope, epochScope.getDevice(),
+            Shuffle.order(n, rng));
+        for (int from = 0; from < n; from += batchSize) {
           try (NDManager batch = epochScope.newSubManager()) {
-            NDArray index = order.get(from + ":" + Math.min(n, from + batchSize));
-            index.attach(batch);
-            NDArray x = data.images(index, batch);
-            NDArray y = data.labels(index, batch);
+            Batch b = pass.batch(batch, from, Math.min(n, from + batchSize));
+            NDArray x = b.getData().head();
+            NDArray y = b.getLabels().head();
             try (GradientCollector collector = trainer.newGradientCollector()) {
               NDList predictions = trainer.forward(new NDList(x));
               NDArray loss = trainer.getLoss().evaluate(new NDList(y), predictions);

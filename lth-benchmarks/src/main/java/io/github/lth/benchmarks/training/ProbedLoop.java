@@ -8,12 +8,13 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import ai.djl.training.dataset.Batch;
 import io.github.lth.core.Mask;
 import io.github.lth.core.ParameterInfo;
 import io.github.lth.djl.DjlModel;
+import io.github.lth.djl.data.BatchSource;
+import io.github.lth.djl.data.ImageBatches;
 import io.github.lth.djl.data.Shuffle;
-import io.github.lth.djl.internal.DeviceImages;
-import io.github.lth.djl.internal.Temporaries;
 import io.github.lth.djl.train.OptimizerSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +60,7 @@ final class ProbedLoop {
   private final DjlModel model;
   private final Mask mask;
   private final Update update;
-  private final DeviceImages data;
+  private final ImageBatches data;
   private final int batchSize;
   private final double learningRate;
   private final Phases phases = new Phases();
@@ -77,7 +78,7 @@ final class ProbedLoop {
     }
   }
 
-  ProbedLoop(DjlModel model, Mask mask, Update update, DeviceImages data, int batchSize,
+  ProbedLoop(DjlModel model, Mask mask, Update update, ImageBatches data, int batchSize,
       double learningRate) {
     this.model = model;
     this.mask = mask;
@@ -111,20 +112,19 @@ final class ProbedLoop {
     long steps = 0;
     try (NDManager state = model.manager().newSubManager()) {
       for (Slot s : slots) {
-        s.first = Temporaries.in(state, s.weight.zerosLike());
-        s.second = Temporaries.in(state, s.weight.zerosLike());
+        s.first = attached(state, s.weight.zerosLike());
+        s.second = attached(state, s.weight.zerosLike());
       }
       for (int epoch = 0; epoch < epochs; epoch++) {
         try (NDManager epochScope = model.manager().newSubManager()) {
-          NDArray order = epochScope.create(Shuffle.indices(n, rng));
+          BatchSource.Epoch pass = data.epoch(epochScope, model.device(), Shuffle.order(n, rng));
           NDArray lossSum = epochScope.zeros(new Shape(), DataType.FLOAT32);
-          for (long from = 0; from < n; from += batchSize) {
+          for (int from = 0; from < n; from += batchSize) {
             long t = System.nanoTime();
             NDManager batch = epochScope.newSubManager();
-            NDArray index = order.get(from + ":" + Math.min(n, from + batchSize));
-            index.attach(batch);
-            NDArray x = data.images(index, batch);
-            NDArray y = data.labels(index, batch);
+            Batch b = pass.batch(batch, from, Math.min(n, from + batchSize));
+            NDArray x = b.getData().head();
+            NDArray y = b.getLabels().head();
             t = phases.add(Phases.GATHER, t);
             steps++;
             NDArray loss = step(slots, steps, batch, x, y, t);
@@ -158,7 +158,7 @@ final class ProbedLoop {
     boolean fused = update == Update.FUSED || update == Update.FUSED_NO_REMASK;
     if (!fused || step == 1) {
       for (Slot s : slots) {
-        Temporaries.in(batch, s.weight.getGradient()).set(new NDIndex("..."), 0f);
+        attached(batch, s.weight.getGradient()).set(new NDIndex("..."), 0f);
       }
     }
     t = phases.add(Phases.ZERO, t);
@@ -173,7 +173,7 @@ final class ProbedLoop {
     NDArray[] gradients = new NDArray[slots.size()];
     for (int i = 0; i < gradients.length; i++) {
       Slot s = slots.get(i);
-      gradients[i] = Temporaries.in(batch, s.weight.getGradient());
+      gradients[i] = attached(batch, s.weight.getGradient());
       if (s.mask != null) {
         gradients[i].muli(s.mask);
       }
@@ -192,6 +192,15 @@ final class ProbedLoop {
     }
     phases.add(Phases.REMASK, t);
     return value;
+  }
+
+  /**
+   * DJL attaches an operation's result to its first operand's manager; for a model parameter that
+   * is the model's. This moves such a result into {@code scope}, as lth-djl's trainer does.
+   */
+  private static NDArray attached(NDManager scope, NDArray result) {
+    result.attach(scope);
+    return result;
   }
 
   private static long subnormals(NDArray a) {
@@ -214,11 +223,11 @@ final class ProbedLoop {
     double correction2 = 1 - Math.pow(b2, step);
     NDArray second = s.second;
     if (update == Update.COPY_NONZERO_SQRT) {
-      second = Temporaries.in(batch, second.add(Float.MIN_NORMAL));
+      second = attached(batch, second.add(Float.MIN_NORMAL));
     }
-    NDArray denominator = Temporaries.in(batch, second.sqrt())
+    NDArray denominator = attached(batch, second.sqrt())
         .divi(Math.sqrt(correction2)).addi(OptimizerSpec.EPSILON);
-    NDArray update = Temporaries.in(batch, s.first.div(denominator))
+    NDArray update = attached(batch, s.first.div(denominator))
         .muli(learningRate / correction1);
     s.weight.subi(update);
   }

@@ -10,19 +10,20 @@ import io.github.lth.core.Imp;
 import io.github.lth.core.ImpResult;
 import io.github.lth.core.Mask;
 import io.github.lth.core.ParameterInfo;
-import io.github.lth.core.ParameterSelectors;
-import io.github.lth.core.PruningCriteria;
-import io.github.lth.core.PruningSchedules;
-import io.github.lth.core.PruningScope;
-import io.github.lth.core.PruningStep;
 import io.github.lth.core.Round;
 import io.github.lth.core.TrainingContext;
 import io.github.lth.core.TrainingListener;
+import io.github.lth.core.prune.ParameterSelectors;
+import io.github.lth.core.prune.PruningCriteria;
+import io.github.lth.core.prune.PruningScope;
+import io.github.lth.core.prune.PruningStep;
+import io.github.lth.core.schedule.PruningSchedules;
 import io.github.lth.djl.DjlModel;
+import io.github.lth.djl.data.BatchSources;
 import io.github.lth.djl.data.DataSources;
+import io.github.lth.djl.data.ImageBatches;
 import io.github.lth.djl.data.ImageDataset;
 import io.github.lth.djl.data.TrainTestSplit;
-import io.github.lth.djl.internal.DeviceImages;
 import io.github.lth.djl.models.Models;
 import io.github.lth.djl.train.ClassificationTask;
 import java.io.IOException;
@@ -102,7 +103,7 @@ public final class TrainingSpeed {
     Map<String, Contender> contenders = new LinkedHashMap<>();
     Map<String, ProbedLoop> probed = new LinkedHashMap<>();
     List<AutoCloseable> resources = new ArrayList<>();
-    DeviceImages images = DeviceImages.upload(train, Device.cpu(), 0f, 0f);
+    ImageBatches images = BatchSources.of(train);
     resources.add(images);
     ClassificationTask task = ClassificationTask.builder().setTrainData(train)
         .setTestData(split.test()).optEpochs(epochs).optBatchSize(BATCH).optOptimizer("adam")
@@ -203,7 +204,7 @@ public final class TrainingSpeed {
   }
 
   /** One epoch of the copied trainer and of the fused prototype from the same start. */
-  private static void parity(TrainTestSplit split, DeviceImages images) {
+  private static void parity(TrainTestSplit split, ImageBatches images) {
     List<AutoCloseable> resources = new ArrayList<>();
     try {
       DjlModel a = newModel(split, resources);

@@ -15,7 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.github.lth.core.ParameterInfo;
 import io.github.lth.core.ParameterKind;
-import io.github.lth.core.ParameterSelectors;
+import io.github.lth.core.prune.ParameterSelectors;
 import io.github.lth.djl.DjlModel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

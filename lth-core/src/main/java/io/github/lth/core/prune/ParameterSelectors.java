@@ -1,7 +1,9 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.github.lth.core.ParameterInfo;
+import io.github.lth.core.ParameterKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;

@@ -1,9 +1,13 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.github.lth.core.Mask;
+import io.github.lth.core.Scores;
+import io.github.lth.core.Subnetwork;
+import io.github.lth.core.Weights;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -11,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class PruningCriteriaTest {
 
-  private static final String T = "io.github.lth.core.TestCriteria$";
+  private static final String T = "io.github.lth.core.prune.TestCriteria$";
   /**
    * The known names as messages list them today: in class-path order, where Surefire puts the
    * test classes (and so the test provider) before lth-core's own. Becomes
@@ -233,8 +237,8 @@ class PruningCriteriaTest {
         .hasMessage("--criterion: class '" + T + "NeedsArgument' needs a public no-argument"
             + " constructor");
     // an interface has no constructor at all
-    assertThatThrownBy(() -> PruningCriteria.byName("io.github.lth.core.PruningCriterion", 0))
-        .hasMessage("--criterion: class 'io.github.lth.core.PruningCriterion' needs a public"
+    assertThatThrownBy(() -> PruningCriteria.byName("io.github.lth.core.prune.PruningCriterion", 0))
+        .hasMessage("--criterion: class 'io.github.lth.core.prune.PruningCriterion' needs a public"
             + " no-argument constructor");
   }
 

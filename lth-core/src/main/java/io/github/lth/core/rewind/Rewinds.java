@@ -1,6 +1,8 @@
-package io.github.lth.core;
+package io.github.lth.core.rewind;
 
 import static com.google.common.base.Preconditions.checkArgument;
+
+import io.github.lth.core.Weights;
 
 /**
  * Factories for {@link Rewind}.

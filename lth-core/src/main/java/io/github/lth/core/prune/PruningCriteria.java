@@ -1,8 +1,12 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.github.lth.core.Scores;
+import io.github.lth.core.Subnetwork;
+import io.github.lth.core.Weights;
 import java.lang.reflect.InvocationTargetException;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -40,11 +44,11 @@ public final class PruningCriteria {
         "this criterion needs reference weights (θ₀), but the subnetwork has none"));
     Weights.Builder b = Weights.builder();
     for (String layer : s.mask().layers()) {
-      float[] w = s.weights().raw(layer);
-      float[] w0 = ref.raw(layer);
-      float[] out = new float[w.length];
-      for (int i = 0; i < w.length; i++) {
-        out[i] = f.apply(w[i], w0[i]);
+      // the copy of the trained values becomes the scores; the reference is read in place
+      float[] out = s.weights().values(layer);
+      FloatBuffer w0 = ref.view(layer);
+      for (int i = 0; i < out.length; i++) {
+        out[i] = f.apply(out[i], w0.get(i));
       }
       b.putOwned(layer, s.mask().shape(layer), out);
     }
@@ -144,10 +148,9 @@ public final class PruningCriteria {
     public Scores score(Subnetwork s) {
       Weights.Builder b = Weights.builder();
       for (String layer : s.mask().layers()) {
-        float[] w = s.weights().raw(layer);
-        float[] out = new float[w.length];
-        for (int i = 0; i < w.length; i++) {
-          out[i] = Math.abs(w[i]);
+        float[] out = s.weights().values(layer);
+        for (int i = 0; i < out.length; i++) {
+          out[i] = Math.abs(out[i]);
         }
         b.putOwned(layer, s.mask().shape(layer), out);
       }
