@@ -433,7 +433,8 @@ public final class Imp {
       checkArgument(schedule != null, "a pruning schedule is required (setSchedule)");
       checkArgument(criterion != null && scope != null && selector != null && rewind != null,
           "criterion, scope, selector and rewind must not be null");
-      checkArgument(!resume || runDirectory != null, "--resume needs a run directory (--out)");
+      checkArgument(!resume || runDirectory != null,
+          "resume needs a run directory (optRunDirectory)");
       return new Imp(this);
     }
   }

@@ -118,13 +118,13 @@ public final class Pruner {
     checkArgument(sparsity >= 0 && sparsity < 1, "sparsity must be in [0, 1): %s", sparsity);
     if (scope == PruningScope.GLOBAL) {
       checkArgument(current.size() - (long) Math.rint(sparsity * current.size()) <= current.kept(),
-          "the previous mask is already %s sparse, more than the %s asked for",
+          "previous mask is already %s sparse, more than the %s asked for",
           current.sparsity(), sparsity);
     } else {
       for (String layer : current.layers()) {
         long size = current.size(layer);
         checkArgument(size - (long) Math.rint(sparsity * size) <= current.kept(layer),
-            "layer %s of the previous mask is already %s sparse, more than the %s asked for",
+            "previous mask layer %s is already %s sparse, more than the %s asked for",
             layer, current.sparsity(layer), sparsity);
       }
     }

@@ -189,11 +189,11 @@ class PrunerTest {
     assertThatThrownBy(() -> Pruner.pruneTo(sparse, magnitude(sparse, w), PruningScope.GLOBAL,
         0.5))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("the previous mask is already 0.8 sparse, more than the 0.5 asked for");
+        .hasMessage("previous mask is already 0.8 sparse, more than the 0.5 asked for");
     assertThatThrownBy(() -> Pruner.pruneTo(sparse, magnitude(sparse, w), PruningScope.LAYER,
         0.5))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("layer fc1 of the previous mask is already 0.8 sparse, more than the 0.5 asked"
+        .hasMessage("previous mask layer fc1 is already 0.8 sparse, more than the 0.5 asked"
             + " for");
     assertThatThrownBy(() -> Pruner.pruneTo(sparse, magnitude(sparse, w), PruningScope.GLOBAL,
         1.0))

@@ -66,10 +66,11 @@ public final class PruningCriteria {
    * qualified name of a public {@link PruningCriterion} or {@link PruningCriterionProvider} class
    * with a no-argument constructor.
    *
-   * @throws IllegalArgumentException naming the criterion and the known names if none fits
+   * @throws IllegalArgumentException starting {@code criterion:}, naming the criterion and the
+   *     known names, if none fits
    */
   public static PruningCriterion byName(String name, long seed) {
-    checkArgument(name != null && !name.isBlank(), "--criterion: empty name");
+    checkArgument(name != null && !name.isBlank(), "criterion: empty name '%s'", name);
     for (PruningCriterionProvider p : providers()) {
       if (p.name().equals(name)) {
         return p.create(seed);
@@ -78,7 +79,7 @@ public final class PruningCriteria {
     if (name.contains(".")) {
       return fromClass(name, seed);
     }
-    throw new IllegalArgumentException("--criterion: unknown criterion '" + name + "' (known: "
+    throw new IllegalArgumentException("criterion: unknown criterion '" + name + "' (known: "
         + String.join(", ", names()) + "; or a class name on the class path)");
   }
 
@@ -110,17 +111,17 @@ public final class PruningCriteria {
     try {
       c = Class.forName(className, true, classLoader());
     } catch (ClassNotFoundException | LinkageError e) {
-      throw new IllegalArgumentException("--criterion: class '" + className
+      throw new IllegalArgumentException("criterion: class '" + className
           + "' is not on the class path (known names: " + String.join(", ", names()) + ")");
     }
     Object o;
     try {
       o = c.getConstructor().newInstance();
     } catch (NoSuchMethodException | InstantiationException | IllegalAccessException e) {
-      throw new IllegalArgumentException("--criterion: class '" + className
+      throw new IllegalArgumentException("criterion: class '" + className
           + "' needs a public no-argument constructor");
     } catch (InvocationTargetException e) {
-      throw new IllegalArgumentException("--criterion: constructing '" + className + "' failed: "
+      throw new IllegalArgumentException("criterion: constructing '" + className + "' failed: "
           + e.getCause());
     }
     if (o instanceof PruningCriterion criterion) {
@@ -129,7 +130,7 @@ public final class PruningCriteria {
     if (o instanceof PruningCriterionProvider provider) {
       return provider.create(seed);
     }
-    throw new IllegalArgumentException("--criterion: class '" + className
+    throw new IllegalArgumentException("criterion: class '" + className
         + "' implements neither PruningCriterion nor PruningCriterionProvider");
   }
 

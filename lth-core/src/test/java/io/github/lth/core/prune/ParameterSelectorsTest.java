@@ -84,10 +84,10 @@ class ParameterSelectorsTest {
   void anInvalidRegexNamesTheFlag() {
     assertThatThrownBy(() -> ParameterSelectors.matching("conv(1"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--include: not a valid regular expression 'conv(1': Unclosed group");
+        .hasMessage("include pattern: not a valid regular expression 'conv(1': Unclosed group");
     assertThatThrownBy(() -> ParameterSelectors.excluding("*.bias"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--exclude: not a valid regular expression '*.bias':"
+        .hasMessage("exclude pattern: not a valid regular expression '*.bias':"
             + " Dangling meta character '*'");
   }
 

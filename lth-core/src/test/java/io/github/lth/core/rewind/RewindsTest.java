@@ -59,7 +59,7 @@ class RewindsTest {
   void badSpecsNameTheFlagAndTheForms(String spec) {
     assertThatThrownBy(() -> Rewinds.parse(spec))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--rewind: cannot read '" + spec + "'" + FORMS);
+        .hasMessage("rewind: cannot read '" + spec + "'" + FORMS);
   }
 
   @Test
@@ -80,6 +80,6 @@ class RewindsTest {
   void negativeSpecsNameTheFlagAndTheForms(String spec) {
     assertThatThrownBy(() -> Rewinds.parse(spec))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--rewind: cannot read '" + spec + "'" + FORMS);
+        .hasMessage("rewind: cannot read '" + spec + "'" + FORMS);
   }
 }
