@@ -2,13 +2,13 @@ package io.github.lth.examples;
 
 import io.github.lth.core.Mask;
 import io.github.lth.core.Pruner;
-import io.github.lth.core.PruningCriteria;
-import io.github.lth.core.PruningScope;
 import io.github.lth.core.Scores;
 import io.github.lth.core.Subnetwork;
 import io.github.lth.core.Weights;
 import io.github.lth.core.io.MaskIO;
 import io.github.lth.core.io.WeightsIO;
+import io.github.lth.core.prune.PruningCriteria;
+import io.github.lth.core.prune.PruningScope;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,11 +1,11 @@
 package io.github.lth.benchmarks;
 
 import io.github.lth.core.Mask;
-import io.github.lth.core.PruningCriteria;
-import io.github.lth.core.PruningScope;
 import io.github.lth.core.Pruner;
 import io.github.lth.core.Subnetwork;
 import io.github.lth.core.Weights;
+import io.github.lth.core.prune.PruningCriteria;
+import io.github.lth.core.prune.PruningScope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

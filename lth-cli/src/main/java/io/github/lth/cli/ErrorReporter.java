@@ -13,12 +13,15 @@ import picocli.CommandLine.UnmatchedArgumentException;
 /**
  * Turns every failure into one line on standard error, prefixed by the command that failed.
  * Bad input (picocli parse errors, {@link IllegalArgumentException}, I/O errors on the user's
- * files) exits with 2; anything else is a bug or an environment problem and exits with 1.
+ * files) exits with 2; anything else is a bug or an environment problem and exits with 1. A
+ * library message names its parameter in words; {@link FlagNames} puts the command's flag for
+ * it in front.
  *
  * <pre>{@code
  * new CommandLine(new Lth()).setParameterExceptionHandler(reporter)
  *     .setExecutionExceptionHandler(reporter);
  * // prints e.g.:  lth mask: --sparsity must be in [0, 1): 1.0
+ * //               lth imp: --lr: learning rate must be positive: 0.0
  * }</pre>
  */
 final class ErrorReporter implements IParameterExceptionHandler, IExecutionExceptionHandler {
@@ -47,7 +50,7 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
     String name = cl.getCommandSpec().qualifiedName();
     if (isBadInput(ex)) {
       String message = ex.getMessage() != null ? ex.getMessage() : String.valueOf(ex);
-      print(cl, name + ": " + oneLine(FlagNames.mention(message)));
+      print(cl, name + ": " + oneLine(FlagNames.mention(cl.getCommandSpec(), message)));
       return BAD_INPUT;
     }
     print(cl, name + ": unexpected failure: " + oneLine(String.valueOf(ex)));

@@ -4,13 +4,13 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import io.github.lth.core.Mask;
 import io.github.lth.core.Pruner;
-import io.github.lth.core.PruningCriteria;
-import io.github.lth.core.PruningCriterion;
 import io.github.lth.core.Scores;
 import io.github.lth.core.Shapes;
 import io.github.lth.core.Subnetwork;
 import io.github.lth.core.Weights;
 import io.github.lth.core.io.MaskIO;
+import io.github.lth.core.prune.PruningCriteria;
+import io.github.lth.core.prune.PruningCriterion;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

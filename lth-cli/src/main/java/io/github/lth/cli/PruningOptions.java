@@ -1,6 +1,6 @@
 package io.github.lth.cli;
 
-import io.github.lth.core.PruningScope;
+import io.github.lth.core.prune.PruningScope;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Option;

@@ -1,8 +1,8 @@
 package io.github.lth.cli;
 
-import io.github.lth.core.PruningCriterion;
 import io.github.lth.core.Scores;
 import io.github.lth.core.Subnetwork;
+import io.github.lth.core.prune.PruningCriterion;
 
 /** A user criterion with a bug, to check that unexpected failures exit with 1. */
 public final class FailingCriterion implements PruningCriterion {

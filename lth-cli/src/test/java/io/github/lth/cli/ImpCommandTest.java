@@ -191,7 +191,8 @@ class ImpCommandTest {
     // the same directory again without --resume: refused
     CliRun again = CliRun.of(args);
     assertThat(again.exit()).isEqualTo(2);
-    assertOneLine(again.err(), "already holds a run; add --resume");
+    assertOneLine(again.err(), "lth imp: --out: run directory " + out
+        + " already holds a run; resume it or choose another directory");
     assertThat(contents(out)).isEqualTo(before);
   }
 
@@ -232,9 +233,10 @@ class ImpCommandTest {
         new BadInput("unknown model", d -> small("--model", "lenet5"),
             "--model: unknown model 'lenet5' (known: "),
         new BadInput("unknown data name", d -> small("--data", "mnist-deluxe"),
-            "--data: unknown data set 'mnist-deluxe'"),
+            "lth imp: --data: unknown data set 'mnist-deluxe'"),
         new BadInput("data directory without IDX files",
             d -> small("--data", Files.createDirectories(d.resolve("empty")).toString()),
+            "lth imp: --data: data set ",
             "missing IDX files train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz]"),
         new BadInput("truncated IDX file", d -> small("--data", idxDirectory(d, 20, true)),
             "train-images-idx3-ubyte: truncated: the header announces 15680 data bytes"),
@@ -252,29 +254,45 @@ class ImpCommandTest {
             "--epochs and --steps exclude each other"),
         new BadInput("pre-trained weights that do not fit",
             d -> small("--rewind", "pretrained:" + misfitWeights(d)),
-            "pre-trained weights do not fit the model: 'fc1_weight' has shape (2, 2), model has"
-                + " (300, 784); unknown 'bogus'"),
+            "lth imp: --rewind: pre-trained weights do not fit the model: 'fc1_weight' has"
+                + " shape (2, 2), model has (300, 784); unknown 'bogus'"),
         new BadInput("pre-trained file missing",
             d -> small("--rewind", "pretrained:" + d.resolve("nothing.npz")),
             "--rewind pretrained: file ", "nothing.npz not found"),
         new BadInput("device tpu", d -> small("--device", "tpu"),
-            "--device: unknown device 'tpu' (use auto, cpu or gpu)"),
+            "lth imp: --device: unknown device 'tpu' (use auto, cpu or gpu)"),
         new BadInput("rewind bogus", d -> small("--rewind", "bogus"),
-            "--rewind: cannot read 'bogus'"),
+            "lth imp: --rewind: cannot read 'bogus' (use init, step:K, "),
         new BadInput("unknown criterion", d -> small("--criterion", "largest"),
-            "--criterion: unknown criterion 'largest'"),
+            "lth imp: --criterion: unknown criterion 'largest'"),
         new BadInput("unknown scope", d -> small("--scope", "row"), "--scope"),
         new BadInput("unknown optimizer", d -> small("--optimizer", "rmsprop"),
-            "--optimizer: unknown optimizer 'rmsprop'"),
+            "lth imp: --optimizer: unknown optimizer 'rmsprop' (use adam, adamw"),
         new BadInput("batch size 0", d -> small("--batch-size", "0"),
-            "--batch-size must be positive: 0"),
-        new BadInput("learning rate 0", d -> small("--lr", "0"), "--lr must be positive: 0.0"),
+            "lth imp: --batch-size: batch size must be positive: 0"),
+        new BadInput("learning rate 0", d -> small("--lr", "0"),
+            "lth imp: --lr: learning rate must be positive: 0.0"),
+        new BadInput("momentum 1", d -> small("--optimizer", "sgd", "--momentum", "1"),
+            "lth imp: --momentum: momentum must be in [0, 1): 1.0"),
+        new BadInput("momentum with adam", d -> small("--momentum", "0.5"),
+            "lth imp: --momentum: momentum applies to sgd and nesterov only, not adam: 0.5"),
+        new BadInput("weight decay -1", d -> small("--weight-decay=-1"),
+            "lth imp: --weight-decay: weight decay must not be negative: -1.0"),
+        new BadInput("include not a regular expression", d -> small("--include", "fc(["),
+            "lth imp: --include: not a valid regular expression 'fc(['"),
+        new BadInput("target sparsity below one round", d -> small("--rate", "0.5"),
+            "lth imp: --target-sparsity: target sparsity 0.2 is below one round at rate 0.5"),
+        new BadInput("model too large for the images", d -> small("--model", "conv6",
+            "--data", idxDirectory(d, 20, 4, false)),
+            "lth imp: --model: model conv6: images of 4x4 are too small for 3 2x2 poolings"),
         new BadInput("validation 1", d -> small("--validation", "1"),
             "--validation must be in [0, 1): 1.0"),
         new BadInput("rewind fraction 1.5", d -> small("--rewind", "fraction:1.5"),
-            "--rewind: cannot read 'fraction:1.5'"),
+            "lth imp: --rewind: cannot read 'fraction:1.5'"),
         new BadInput("unknown learning-rate schedule", d -> small("--lr-schedule", "linear"),
-            "--lr-schedule: unknown schedule 'linear'"));
+            "lth imp: --lr-schedule: unknown schedule 'linear' (use constant, cosine,"),
+        new BadInput("learning-rate schedule gamma 2", d -> small("--lr-schedule", "step:10:2"),
+            "lth imp: --lr-schedule: learning-rate schedule step: gamma must be in (0, 1]: 2.0"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -298,8 +316,8 @@ class ImpCommandTest {
         "0.2", "--device", "gpu");
 
     assertThat(run.exit()).isEqualTo(2);
-    assertThat(run.err()).isEqualTo("lth imp: --device gpu: no GPU found (DJL sees 0 CUDA"
-        + " devices); use --device cpu or auto\n");
+    assertThat(run.err()).isEqualTo("lth imp: --device: no GPU found for 'gpu' (DJL sees 0 CUDA"
+        + " devices); use cpu or auto\n");
     assertThat(out).doesNotExist();
   }
 
@@ -349,14 +367,22 @@ class ImpCommandTest {
    * 28×28; if {@code truncate}, the training images file lacks its last 100 bytes.
    */
   private static String idxDirectory(Path parent, int n, boolean truncate) throws IOException {
-    Path d = Files.createDirectories(parent.resolve("idx-" + n + (truncate ? "-cut" : "")));
-    byte[] train = new byte[n * 784];
+    return idxDirectory(parent, n, 28, truncate);
+  }
+
+  /** The same with images of {@code side}×{@code side}. */
+  private static String idxDirectory(Path parent, int n, int side, boolean truncate)
+      throws IOException {
+    Path d = Files.createDirectories(parent.resolve("idx-" + n + "-" + side
+        + (truncate ? "-cut" : "")));
+    int pixels = side * side;
+    byte[] train = new byte[n * pixels];
     Arrays.fill(train, (byte) 17);
-    writeIdx(d.resolve("train-images-idx3-ubyte"), new int[] {n, 28, 28},
+    writeIdx(d.resolve("train-images-idx3-ubyte"), new int[] {n, side, side},
         truncate ? Arrays.copyOf(train, train.length - 100) : train);
     writeIdx(d.resolve("train-labels-idx1-ubyte"), new int[] {n}, labels(n));
-    writeIdx(d.resolve("t10k-images-idx3-ubyte"), new int[] {n / 2, 28, 28},
-        new byte[n / 2 * 784]);
+    writeIdx(d.resolve("t10k-images-idx3-ubyte"), new int[] {n / 2, side, side},
+        new byte[n / 2 * pixels]);
     writeIdx(d.resolve("t10k-labels-idx1-ubyte"), new int[] {n / 2}, labels(n / 2));
     return d.toString();
   }

@@ -1,9 +1,9 @@
 package io.github.lth.cli;
 
-import io.github.lth.core.PruningCriterion;
 import io.github.lth.core.Scores;
 import io.github.lth.core.Subnetwork;
 import io.github.lth.core.Weights;
+import io.github.lth.core.prune.PruningCriterion;
 
 /** A user criterion loaded by class name: scores -|w|, so the largest weights go first. */
 public final class LargestFirstCriterion implements PruningCriterion {

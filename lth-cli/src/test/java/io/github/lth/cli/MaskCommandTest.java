@@ -288,8 +288,8 @@ class MaskCommandTest {
     Mask m0 = Fixtures.pruneLowest(Fixtures.dense(weights, "fc.weight"), weights, Math::abs, 90);
     Path m0File = dir.resolve("m0.npz");
     MaskIO.write(m0, m0File);
-    assertRejected("lth mask: the previous mask is already 0.75 sparse, more than the 0.5 asked"
-        + " for", maskArgs("--sparsity", "0.5", "--previous-mask", m0File.toString()));
+    assertRejected("lth mask: --previous-mask: previous mask is already 0.75 sparse, more than"
+        + " the 0.5 asked for", maskArgs("--sparsity", "0.5", "--previous-mask", m0File.toString()));
   }
 
   @Test

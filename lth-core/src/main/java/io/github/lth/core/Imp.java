@@ -6,7 +6,17 @@ import static com.google.common.base.Preconditions.checkState;
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.github.lth.core.prune.ParameterSelector;
+import io.github.lth.core.prune.ParameterSelectors;
+import io.github.lth.core.prune.PruningCriteria;
+import io.github.lth.core.prune.PruningCriterion;
+import io.github.lth.core.prune.PruningScope;
+import io.github.lth.core.prune.PruningStep;
+import io.github.lth.core.rewind.Rewind;
+import io.github.lth.core.rewind.Rewinds;
 import io.github.lth.core.run.RunStore;
+import io.github.lth.core.schedule.PruningSchedule;
+import io.github.lth.core.schedule.PruningSchedules;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -423,7 +433,8 @@ public final class Imp {
       checkArgument(schedule != null, "a pruning schedule is required (setSchedule)");
       checkArgument(criterion != null && scope != null && selector != null && rewind != null,
           "criterion, scope, selector and rewind must not be null");
-      checkArgument(!resume || runDirectory != null, "--resume needs a run directory (--out)");
+      checkArgument(!resume || runDirectory != null,
+          "resume needs a run directory (optRunDirectory)");
       return new Imp(this);
     }
   }

@@ -2,6 +2,10 @@ package io.github.lth.core;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.github.lth.core.prune.PruningScope;
+import io.github.lth.core.prune.PruningStep;
+import io.github.lth.core.schedule.PruningSchedule;
+import io.github.lth.core.schedule.PruningSchedules;
 import io.github.lth.core.select.LowestSelection;
 import io.github.lth.core.select.LowestSelections;
 import io.github.lth.core.select.SelectionKernel;
@@ -114,13 +118,13 @@ public final class Pruner {
     checkArgument(sparsity >= 0 && sparsity < 1, "sparsity must be in [0, 1): %s", sparsity);
     if (scope == PruningScope.GLOBAL) {
       checkArgument(current.size() - (long) Math.rint(sparsity * current.size()) <= current.kept(),
-          "the previous mask is already %s sparse, more than the %s asked for",
+          "previous mask is already %s sparse, more than the %s asked for",
           current.sparsity(), sparsity);
     } else {
       for (String layer : current.layers()) {
         long size = current.size(layer);
         checkArgument(size - (long) Math.rint(sparsity * size) <= current.kept(layer),
-            "layer %s of the previous mask is already %s sparse, more than the %s asked for",
+            "previous mask layer %s is already %s sparse, more than the %s asked for",
             layer, current.sparsity(layer), sparsity);
       }
     }

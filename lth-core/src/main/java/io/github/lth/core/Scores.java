@@ -1,5 +1,6 @@
 package io.github.lth.core;
 
+import io.github.lth.core.prune.PruningCriterion;
 import java.nio.FloatBuffer;
 import java.util.List;
 

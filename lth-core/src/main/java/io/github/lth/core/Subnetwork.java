@@ -2,6 +2,7 @@ package io.github.lth.core;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.github.lth.core.prune.PruningCriteria;
 import java.util.Arrays;
 import java.util.Optional;
 

@@ -3,6 +3,7 @@ package io.github.lth.core;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import com.google.common.collect.ImmutableMap;
+import io.github.lth.core.prune.PruningCriterion;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,6 +1,10 @@
 /**
- * The lth4j API: masks, weights and subnetworks, pruning criteria, scopes, selectors and
- * schedules, rewinding, and the IMP orchestrator, independent of any deep-learning framework.
+ * The lth4j API: masks, weights and subnetworks, the models and tasks IMP works on, exact pruning
+ * ({@link io.github.lth.core.Pruner}), and the IMP orchestrator, independent of any
+ * deep-learning framework. The choices a run is made of live by concept: criteria, selectors and
+ * scopes in {@code prune}, schedules in {@code schedule}, rewinds in {@code rewind}; the run
+ * directory in {@code run}, file formats in {@code io}, and the selection kernels in {@code
+ * select}.
  *
  * <pre>{@code
  * ImpResult r = Imp.run(model, task, PruningSchedules.imp(0.2, 0.9));

@@ -3,6 +3,12 @@ package io.github.lth.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.lth.core.prune.ParameterSelectors;
+import io.github.lth.core.prune.PruningCriteria;
+import io.github.lth.core.prune.PruningScope;
+import io.github.lth.core.rewind.Rewinds;
+import io.github.lth.core.schedule.PruningSchedule;
+import io.github.lth.core.schedule.PruningSchedules;
 import io.github.lth.core.testing.ToyModel;
 import io.github.lth.core.testing.ToyTask;
 import java.util.ArrayList;

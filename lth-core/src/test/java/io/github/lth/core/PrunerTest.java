@@ -3,6 +3,10 @@ package io.github.lth.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.lth.core.prune.PruningCriteria;
+import io.github.lth.core.prune.PruningScope;
+import io.github.lth.core.schedule.PruningSchedule;
+import io.github.lth.core.schedule.PruningSchedules;
 import io.github.lth.core.select.LowestSelections;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -185,11 +189,11 @@ class PrunerTest {
     assertThatThrownBy(() -> Pruner.pruneTo(sparse, magnitude(sparse, w), PruningScope.GLOBAL,
         0.5))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("the previous mask is already 0.8 sparse, more than the 0.5 asked for");
+        .hasMessage("previous mask is already 0.8 sparse, more than the 0.5 asked for");
     assertThatThrownBy(() -> Pruner.pruneTo(sparse, magnitude(sparse, w), PruningScope.LAYER,
         0.5))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("layer fc1 of the previous mask is already 0.8 sparse, more than the 0.5 asked"
+        .hasMessage("previous mask layer fc1 is already 0.8 sparse, more than the 0.5 asked"
             + " for");
     assertThatThrownBy(() -> Pruner.pruneTo(sparse, magnitude(sparse, w), PruningScope.GLOBAL,
         1.0))

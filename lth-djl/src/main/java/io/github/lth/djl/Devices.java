@@ -32,17 +32,17 @@ public final class Devices {
     if (s.equals("gpu") || s.matches("gpu:\\d{1,4}")) {
       int gpus = Engine.getInstance().getGpuCount();
       if (gpus == 0) {
-        throw new IllegalArgumentException("--device " + s
-            + ": no GPU found (DJL sees 0 CUDA devices); use --device cpu or auto");
+        throw new IllegalArgumentException("device: no GPU found for '" + s
+            + "' (DJL sees 0 CUDA devices); use cpu or auto");
       }
       int index = s.equals("gpu") ? 0 : Integer.parseInt(s.substring(4));
       if (index >= gpus) {
-        throw new IllegalArgumentException("--device " + s + ": no such GPU (DJL sees " + gpus
+        throw new IllegalArgumentException("device: no such GPU '" + s + "' (DJL sees " + gpus
             + " CUDA device" + (gpus == 1 ? "" : "s") + ", numbered from 0)");
       }
       return Device.gpu(index);
     }
     throw new IllegalArgumentException(
-        "--device: unknown device '" + spec + "' (use auto, cpu or gpu)");
+        "device: unknown device '" + spec + "' (use auto, cpu or gpu)");
   }
 }

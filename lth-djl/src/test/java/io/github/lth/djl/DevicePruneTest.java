@@ -8,22 +8,22 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import io.github.lth.core.Mask;
-import io.github.lth.core.ParameterSelectors;
 import io.github.lth.core.Pruner;
-import io.github.lth.core.PruningCriteria;
-import io.github.lth.core.PruningCriterion;
-import io.github.lth.core.PruningSchedule;
-import io.github.lth.core.PruningSchedules;
-import io.github.lth.core.PruningScope;
-import io.github.lth.core.PruningStep;
 import io.github.lth.core.Snapshot;
 import io.github.lth.core.Subnetwork;
 import io.github.lth.core.Weights;
+import io.github.lth.core.prune.ParameterSelectors;
+import io.github.lth.core.prune.PruningCriteria;
+import io.github.lth.core.prune.PruningCriterion;
+import io.github.lth.core.prune.PruningScope;
+import io.github.lth.core.prune.PruningStep;
+import io.github.lth.core.schedule.PruningSchedule;
+import io.github.lth.core.schedule.PruningSchedules;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /** The device pruning path gives exactly the masks of lth-core's host Pruner. */
 class DevicePruneTest {

@@ -20,16 +20,16 @@ class DevicesTest {
   @Test
   void gpuWithoutGpuIsRefused() {
     assertThatThrownBy(() -> Devices.parse("gpu")).isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--device gpu: no GPU found (DJL sees 0 CUDA devices); use --device cpu or auto");
+        .hasMessage("device: no GPU found for 'gpu' (DJL sees 0 CUDA devices); use cpu or auto");
     assertThatThrownBy(() -> Devices.parse("gpu:1"))
-        .hasMessage("--device gpu:1: no GPU found (DJL sees 0 CUDA devices); use --device cpu or auto");
+        .hasMessage("device: no GPU found for 'gpu:1' (DJL sees 0 CUDA devices); use cpu or auto");
   }
 
   @Test
   void unknownDevice() {
     assertThatThrownBy(() -> Devices.parse("tpu")).isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--device: unknown device 'tpu' (use auto, cpu or gpu)");
+        .hasMessage("device: unknown device 'tpu' (use auto, cpu or gpu)");
     assertThatThrownBy(() -> Devices.parse("gpu:x"))
-        .hasMessage("--device: unknown device 'gpu:x' (use auto, cpu or gpu)");
+        .hasMessage("device: unknown device 'gpu:x' (use auto, cpu or gpu)");
   }
 }

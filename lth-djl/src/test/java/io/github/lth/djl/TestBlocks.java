@@ -9,7 +9,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import io.github.lth.core.Mask;
 import io.github.lth.core.ParameterInfo;
-import io.github.lth.core.ParameterSelectors;
+import io.github.lth.core.prune.ParameterSelectors;
 import io.github.lth.djl.data.ImageDataset;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.github.lth.benchmarks.training;
 
-import ai.djl.ndarray.NDArray;
+import io.github.lth.djl.data.BatchSource;
 
 /**
  * A timed training loop: whole epochs, or a few steps at a time on batches the caller picks,
@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDArray;
  * <pre>{@code
  * Contender loop = ...;
  * long steps = loop.runEpochs(1, 42);
- * loop.runSteps(order, 0, 50);   // steps on samples order[0..3000) with batch size 60
+ * loop.runSteps(epoch, 0, 50);   // steps on positions [0, 3000) of the epoch, batch size 60
  * }</pre>
  */
 interface Contender extends AutoCloseable {
@@ -18,10 +18,10 @@ interface Contender extends AutoCloseable {
   long runEpochs(int epochs, long seed);
 
   /**
-   * Runs {@code count} steps on the batches of {@code order} (int64 sample indices) from
-   * position {@code from}, continuing the state of the previous call.
+   * Runs {@code count} steps on the batches of {@code epoch} from position {@code from},
+   * continuing the state of the previous call.
    */
-  void runSteps(NDArray order, long from, int count);
+  void runSteps(BatchSource.Epoch epoch, int from, int count);
 
   @Override
   default void close() {}

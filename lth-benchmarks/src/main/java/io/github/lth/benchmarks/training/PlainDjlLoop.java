@@ -5,6 +5,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.dataset.Batch;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
@@ -12,8 +13,9 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.github.lth.djl.data.BatchSource;
+import io.github.lth.djl.data.ImageBatches;
 import io.github.lth.djl.data.Shuffle;
-import io.github.lth.djl.internal.DeviceImages;
 import io.github.lth.djl.models.Models;
 import java.util.SplittableRandom;
 
@@ -30,12 +32,12 @@ import java.util.SplittableRandom;
  * }</pre>
  */
 final class PlainDjlLoop implements Contender {
-  private final DeviceImages data;
+  private final ImageBatches data;
   private final int batchSize;
   private final Model model;
   private final Trainer trainer;
 
-  PlainDjlLoop(DeviceImages data, int classes, int batchSize, Optimizer optimizer) {
+  PlainDjlLoop(ImageBatches data, int classes, int batchSize, Optimizer optimizer) {
     this.data = data;
     this.batchSize = batchSize;
     this.model = Model.newInstance("plain-lenet300", Device.cpu());
@@ -66,8 +68,8 @@ final class PlainDjlLoop implements Contender {
     long steps = 0;
     for (int epoch = 0; epoch < epochs; epoch++) {
       try (NDManager epochScope = trainer.getManager().newSubManager()) {
-        NDArray order = epochScope.create(Shuffle.indices(n, rng));
-        for (long from = 0; from < n; from += batchSize) {
+        BatchSource.Epoch order = data.epoch(epochScope, epochScope.getDevice(), Shuffle.order(n, rng));
+        for (int from = 0; from < n; from += batchSize) {
           step(order, from, epochScope);
           steps++;
         }
@@ -77,18 +79,17 @@ final class PlainDjlLoop implements Contender {
   }
 
   @Override
-  public void runSteps(NDArray order, long from, int count) {
+  public void runSteps(BatchSource.Epoch order, int from, int count) {
     for (int i = 0; i < count; i++) {
-      step(order, from + (long) i * batchSize, trainer.getManager());
+      step(order, from + i * batchSize, trainer.getManager());
     }
   }
 
-  private void step(NDArray order, long from, NDManager parent) {
+  private void step(BatchSource.Epoch order, int from, NDManager parent) {
     try (NDManager batch = parent.newSubManager()) {
-      NDArray index = order.get(from + ":" + Math.min(data.size(), from + batchSize));
-      index.attach(batch);
-      NDArray x = data.images(index, batch);
-      NDArray y = data.labels(index, batch);
+      Batch b = order.batch(batch, from, Math.min(data.size(), from + batchSize));
+      NDArray x = b.getData().singletonOrThrow();
+      NDArray y = b.getLabels().singletonOrThrow();
       try (GradientCollector collector = trainer.newGradientCollector()) {
         NDList predictions = trainer.forward(new NDList(x));
         NDArray loss = trainer.getLoss().evaluate(new NDList(y), predictions);

@@ -3,10 +3,12 @@ package io.github.lth.benchmarks.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.dataset.Batch;
 import io.github.lth.core.Mask;
 import io.github.lth.djl.DjlModel;
+import io.github.lth.djl.data.BatchSource;
+import io.github.lth.djl.data.ImageBatches;
 import io.github.lth.djl.data.Shuffle;
-import io.github.lth.djl.internal.DeviceImages;
 import io.github.lth.djl.train.LrSchedules;
 import io.github.lth.djl.train.MaskedTrainer;
 import io.github.lth.djl.train.OptimizerSpec;
@@ -30,11 +32,11 @@ final class TrainerLoop implements Contender {
   private final DjlModel model;
   private final Mask mask;
   private final OptimizerSpec spec;
-  private final DeviceImages data;
+  private final ImageBatches data;
   private final int batchSize;
   private MaskedTrainer resident;
 
-  TrainerLoop(DjlModel model, Mask mask, OptimizerSpec spec, DeviceImages data, int batchSize) {
+  TrainerLoop(DjlModel model, Mask mask, OptimizerSpec spec, ImageBatches data, int batchSize) {
     this.model = model;
     this.mask = mask;
     this.spec = spec;
@@ -54,8 +56,8 @@ final class TrainerLoop implements Contender {
         epochs * perEpoch, 0)) {
       for (int epoch = 0; epoch < epochs; epoch++) {
         try (NDManager epochScope = model.manager().newSubManager()) {
-          NDArray order = epochScope.create(Shuffle.indices(n, rng));
-          for (long from = 0; from < n; from += batchSize) {
+          BatchSource.Epoch order = data.epoch(epochScope, epochScope.getDevice(), Shuffle.order(n, rng));
+          for (int from = 0; from < n; from += batchSize) {
             step(trainer, order, from, epochScope);
           }
         }
@@ -65,7 +67,7 @@ final class TrainerLoop implements Contender {
   }
 
   @Override
-  public void runSteps(NDArray order, long from, int count) {
+  public void runSteps(BatchSource.Epoch order, int from, int count) {
     if (resident == null) {
       if (mask != null) {
         model.applyMask(mask);
@@ -73,16 +75,15 @@ final class TrainerLoop implements Contender {
       resident = new MaskedTrainer(model, spec, LrSchedules.constant(), Long.MAX_VALUE / 2, 0);
     }
     for (int i = 0; i < count; i++) {
-      step(resident, order, from + (long) i * batchSize, model.manager());
+      step(resident, order, from + i * batchSize, model.manager());
     }
   }
 
-  private void step(MaskedTrainer trainer, NDArray order, long from, NDManager parent) {
+  private void step(MaskedTrainer trainer, BatchSource.Epoch order, int from, NDManager parent) {
     try (NDManager batch = parent.newSubManager()) {
-      NDArray index = order.get(from + ":" + Math.min(data.size(), from + batchSize));
-      index.attach(batch);
-      NDArray x = data.images(index, batch);
-      NDArray y = data.labels(index, batch);
+      Batch b = order.batch(batch, from, Math.min(data.size(), from + batchSize));
+      NDArray x = b.getData().singletonOrThrow();
+      NDArray y = b.getLabels().singletonOrThrow();
       trainer.step(batch, () -> {
         NDArray logits = model.forward(new NDList(x), true).singletonOrThrow();
         return logits.logSoftmax(1).gather(y.reshape(-1, 1), 1).neg().mean();

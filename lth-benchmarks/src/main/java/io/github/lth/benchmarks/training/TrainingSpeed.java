@@ -12,20 +12,22 @@ import io.github.lth.core.Imp;
 import io.github.lth.core.ImpResult;
 import io.github.lth.core.Mask;
 import io.github.lth.core.ParameterInfo;
-import io.github.lth.core.ParameterSelectors;
-import io.github.lth.core.PruningCriteria;
-import io.github.lth.core.PruningSchedules;
-import io.github.lth.core.PruningScope;
-import io.github.lth.core.PruningStep;
+import io.github.lth.core.prune.ParameterSelectors;
+import io.github.lth.core.prune.PruningCriteria;
+import io.github.lth.core.schedule.PruningSchedules;
+import io.github.lth.core.prune.PruningScope;
+import io.github.lth.core.prune.PruningStep;
 import io.github.lth.core.Round;
 import io.github.lth.core.TrainingContext;
 import io.github.lth.core.TrainingListener;
 import io.github.lth.djl.DjlModel;
+import io.github.lth.djl.data.BatchSource;
+import io.github.lth.djl.data.BatchSources;
 import io.github.lth.djl.data.DataSources;
+import io.github.lth.djl.data.ImageBatches;
 import io.github.lth.djl.data.Shuffle;
 import io.github.lth.djl.data.ImageDataset;
 import io.github.lth.djl.data.TrainTestSplit;
-import io.github.lth.djl.internal.DeviceImages;
 import io.github.lth.djl.models.Models;
 import io.github.lth.djl.train.ClassificationTask;
 import io.github.lth.djl.train.OptimizerSpec;
@@ -136,7 +138,7 @@ public final class TrainingSpeed {
 
     Map<String, Contender> contenders = new LinkedHashMap<>();
     List<AutoCloseable> resources = new ArrayList<>();
-    DeviceImages images = DeviceImages.upload(train, Device.cpu(), 0f, 0f);
+    ImageBatches images = BatchSources.of(train);
     resources.add(images);
     OptimizerSpec adam = OptimizerSpec.adam(ADAM_LR);
     OptimizerSpec sgd = OptimizerSpec.sgd(SGD_LR, SGD_MOMENTUM);
@@ -166,7 +168,7 @@ public final class TrainingSpeed {
               }
 
               @Override
-              public void runSteps(NDArray order, long from, int count) {
+              public void runSteps(BatchSource.Epoch order, int from, int count) {
                 throw new UnsupportedOperationException("a task trains whole epochs");
               }
             });
@@ -248,15 +250,16 @@ public final class TrainingSpeed {
    * after another, and a low quantile of the turns estimates the undisturbed cost.
    */
   private static Map<String, double[]> timeSteps(Map<String, Contender> contenders,
-      DeviceImages images, int rounds) {
+      ImageBatches images, int rounds) {
     Map<String, List<Long>> turns = new LinkedHashMap<>();
     contenders.keySet().stream().filter(k -> !k.equals("task"))
         .forEach(k -> turns.put(k, new ArrayList<>()));
     int n = images.size();
-    long span = (long) BLOCK * BATCH;
+    int span = BLOCK * BATCH;
     try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
-      NDArray order = scope.create(Shuffle.indices(n, new SplittableRandom(99)));
-      long from = 0;
+      BatchSource.Epoch order = images.epoch(scope, Device.cpu(),
+          Shuffle.order(n, new SplittableRandom(99)));
+      int from = 0;
       for (int r = 0; r < rounds + 2; r++) {
         if (from + span > n) {
           from = 0;

@@ -103,24 +103,24 @@ public final class RunStore implements Closeable {
       boolean resume) throws IOException {
     Path config = dir.resolve(CONFIG);
     if (Files.exists(config)) {
-      checkArgument(resume, "--out %s already holds a run; add --resume to continue it or choose "
-          + "another --out", dir);
+      checkArgument(resume, "run directory %s already holds a run; resume it or choose another"
+          + " directory", dir);
       JsonObject stored = readJson(config);
       JsonElement old = stored.get("settings");
       String format = stored.has("format") ? stored.get("format").getAsString() : "(none)";
-      checkArgument(settings.equals(old) || format.equals(FORMAT), "--resume: run directory %s"
+      checkArgument(settings.equals(old) || format.equals(FORMAT), "run directory %s"
           + " is in run format %s, written by an earlier lth4j; this version writes %s and"
-          + " computes such a run differently (%s); choose another --out", dir, format, FORMAT,
+          + " computes such a run differently (%s); choose another directory", dir, format, FORMAT,
           differences(old, settings));
-      checkArgument(settings.equals(old), "--resume: run directory %s was made with other settings"
-          + " (%s); choose another --out", dir, differences(old, settings));
+      checkArgument(settings.equals(old), "run directory %s was made with other settings (%s);"
+          + " choose another directory", dir, differences(old, settings));
     } else if (Files.isDirectory(dir)) {
       try (Stream<Path> entries = Files.list(dir)) {
         checkArgument(entries.findAny().isEmpty(),
-            "--out %s exists and is not an lth4j run directory (no %s)", dir, CONFIG);
+            "run directory %s exists and is not an lth4j run directory (no %s)", dir, CONFIG);
       }
     } else {
-      checkArgument(!Files.exists(dir), "--out %s is a file, not a directory", dir);
+      checkArgument(!Files.exists(dir), "run directory %s is a file, not a directory", dir);
       Files.createDirectories(dir);
     }
     FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,

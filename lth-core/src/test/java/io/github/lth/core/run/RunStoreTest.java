@@ -10,11 +10,11 @@ import io.github.lth.core.Imp;
 import io.github.lth.core.ImpListener;
 import io.github.lth.core.ImpResult;
 import io.github.lth.core.Mask;
-import io.github.lth.core.PruningSchedules;
-import io.github.lth.core.Rewinds;
 import io.github.lth.core.Round;
 import io.github.lth.core.TrainingListener;
 import io.github.lth.core.io.MaskIO;
+import io.github.lth.core.rewind.Rewinds;
+import io.github.lth.core.schedule.PruningSchedules;
 import io.github.lth.core.testing.ToyModel;
 import io.github.lth.core.testing.ToyTask;
 import java.io.IOException;
@@ -181,8 +181,8 @@ class RunStoreTest {
     assertThatThrownBy(() -> imp(dir).optSeed(12).optResume(true).build()
         .run(model(), new ToyTask(1, 3)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--resume: run directory " + dir
-            + " was made with other settings (seed: 11 -> 12); choose another --out");
+        .hasMessage("run directory " + dir
+            + " was made with other settings (seed: 11 -> 12); choose another directory");
     assertThat(Files.readAllBytes(dir.resolve("config.json"))).isEqualTo(config);
   }
 
@@ -191,8 +191,8 @@ class RunStoreTest {
     Path dir = tmp.resolve("c");
     imp(dir).build().run(model(), new ToyTask(1, 3));
     assertThatThrownBy(() -> imp(dir).build().run(model(), new ToyTask(1, 3)))
-        .hasMessage("--out " + dir
-            + " already holds a run; add --resume to continue it or choose another --out");
+        .hasMessage("run directory " + dir
+            + " already holds a run; resume it or choose another directory");
   }
 
   @Test
@@ -201,7 +201,8 @@ class RunStoreTest {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("notes.txt"), "mine");
     assertThatThrownBy(() -> imp(dir).build().run(model(), new ToyTask(1, 3)))
-        .hasMessage("--out " + dir + " exists and is not an lth4j run directory (no config.json)");
+        .hasMessage("run directory " + dir
+            + " exists and is not an lth4j run directory (no config.json)");
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files).hasSize(1);
     }

@@ -55,7 +55,7 @@ public final class DataSources {
     }
     Path dir = Path.of(spec);
     checkArgument(Files.isDirectory(dir),
-        "--data: unknown data set '%s' (use embedded, fashion-mnist or a directory of IDX files)",
+        "data set: unknown data set '%s' (use embedded, fashion-mnist or a directory of IDX files)",
         spec);
     return directory(dir);
   }
@@ -84,7 +84,7 @@ public final class DataSources {
 
   static TrainTestSplit fashionMnist(Path dir) throws IOException {
     checkArgument(Files.isDirectory(dir),
-        "--data fashion-mnist: %s not found; install it with: apt-get install"
+        "data set fashion-mnist: %s not found; install it with: apt-get install"
             + " dataset-fashion-mnist", dir);
     return readDirectory(dir, FASHION_MNIST, FASHION_MNIST_CLASSES);
   }
@@ -95,7 +95,7 @@ public final class DataSources {
    * classes = largest label of either set + 1. The sets are named after the directory.
    */
   public static TrainTestSplit directory(Path dir) throws IOException {
-    checkArgument(Files.isDirectory(dir), "--data %s: not a directory", dir);
+    checkArgument(Files.isDirectory(dir), "data set %s: not a directory", dir);
     Path fileName = dir.toAbsolutePath().normalize().getFileName();
     String name = fileName == null ? "data" : fileName.toString();
     return readDirectory(dir, name, 1);
@@ -116,7 +116,7 @@ public final class DataSources {
         missing.add(base + "[.gz]");
       }
     }
-    checkArgument(missing.isEmpty(), "--data %s: missing IDX file%s %s", dir,
+    checkArgument(missing.isEmpty(), "data set %s: missing IDX file%s %s", dir,
         missing.size() == 1 ? "" : "s", String.join(", ", missing));
     IdxArray trainImages = IdxReader.read(files.get(0));
     IdxArray trainLabels = IdxReader.read(files.get(1));
@@ -127,7 +127,7 @@ public final class DataSources {
     ImageDataset test = IdxReader.toDataset(name + "-test", testImages, testLabels, classes);
     checkArgument(train.channels() == test.channels() && train.height() == test.height()
             && train.width() == test.width(),
-        "--data %s: training images are %sx%sx%s but test images are %sx%sx%s", dir,
+        "data set %s: training images are %sx%sx%s but test images are %sx%sx%s", dir,
         train.channels(), train.height(), train.width(), test.channels(), test.height(),
         test.width());
     return new TrainTestSplit(train, test);

@@ -56,11 +56,11 @@ final class Splits {
       heldOut += h ? 1 : 0;
     }
     checkArgument(heldOut > 0,
-        "--validation %s holds out no sample of %s (%s samples; each label group gives"
+        "validation fraction %s holds out no sample of %s (%s samples; each label group gives"
             + " round(fraction x its size))", fraction, what, n);
     checkArgument(heldOut < n,
-        "--validation %s holds out all %s samples of %s, none is left to train on", fraction, n,
-        what);
+        "validation fraction %s holds out all %s samples of %s, none is left to train on",
+        fraction, n, what);
     int[] train = new int[n - heldOut];
     int[] validation = new int[heldOut];
     int t = 0;
@@ -77,7 +77,7 @@ final class Splits {
 
   static void checkFraction(double fraction, String what) {
     checkArgument(fraction > 0 && fraction < 1,
-        "--validation must be a fraction in (0, 1) of %s (0 means no validation set, which"
+        "validation fraction must be in (0, 1) for %s (0 means no validation set, which"
             + " the caller handles): %s", what, fraction);
   }
 

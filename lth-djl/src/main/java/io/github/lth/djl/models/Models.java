@@ -7,8 +7,8 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.pooling.Pool;
 import io.github.lth.core.ParameterKind;
-import io.github.lth.core.ParameterSelector;
-import io.github.lth.core.ParameterSelectors;
+import io.github.lth.core.prune.ParameterSelector;
+import io.github.lth.core.prune.ParameterSelectors;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,8 +121,8 @@ public final class Models {
       int classes) {
     checkKnown(name);
     checkArgument(channels > 0 && height > 0 && width > 0,
-        "--model %s: image shape must be positive: %sx%sx%s", name, channels, height, width);
-    checkArgument(classes > 0, "--model %s: number of classes must be positive: %s", name,
+        "model %s: image shape must be positive: %sx%sx%s", name, channels, height, width);
+    checkArgument(classes > 0, "model %s: number of classes must be positive: %s", name,
         classes);
     switch (name) {
       case "lenet300":
@@ -159,7 +159,7 @@ public final class Models {
     int pools = depth / 2;
     int smallest = 1 << pools;
     checkArgument(height >= smallest && width >= smallest,
-        "--model conv%s: images of %sx%s are too small for %s 2x2 poolings (need at least"
+        "model conv%s: images of %sx%s are too small for %s 2x2 poolings (need at least"
             + " %sx%s)", depth, height, width, pools, smallest, smallest);
     NamedSequentialBlock net = new NamedSequentialBlock();
     int filters = 64;
@@ -205,7 +205,7 @@ public final class Models {
   }
 
   private static void checkKnown(String name) {
-    checkArgument(name != null && NAMES.contains(name), "--model: unknown model '%s' (known: %s)",
+    checkArgument(name != null && NAMES.contains(name), "model: unknown model '%s' (known: %s)",
         name, String.join(", ", NAMES));
   }
 }

@@ -16,6 +16,7 @@ import io.github.lth.djl.data.ValidationSplit;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -167,7 +168,7 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
 
     /** Trains for whole epochs (exclusive with {@link #optSteps}). */
     public Builder optEpochs(int value) {
-      checkArgument(value > 0, "--epochs must be positive: %s", value);
+      checkArgument(value > 0, "epochs must be positive: %s", value);
       this.epochs = value;
       this.epochsSet = true;
       return this;
@@ -175,13 +176,13 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
 
     /** Trains for a number of optimizer steps (exclusive with {@link #optEpochs}). */
     public Builder optSteps(long value) {
-      checkArgument(value > 0, "--steps must be positive: %s", value);
+      checkArgument(value > 0, "steps must be positive: %s", value);
       this.steps = value;
       return this;
     }
 
     public Builder optBatchSize(int value) {
-      checkArgument(value > 0, "--batch-size must be positive: %s", value);
+      checkArgument(value > 0, "batch size must be positive: %s", value);
       this.batchSize = value;
       return this;
     }
@@ -200,27 +201,28 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
     }
 
     public Builder optLearningRate(double value) {
-      checkArgument(value > 0 && Double.isFinite(value), "--lr must be positive: %s", value);
+      checkArgument(value > 0 && Double.isFinite(value), "learning rate must be positive: %s",
+          value);
       this.learningRate = value;
       return this;
     }
 
     /** Momentum of SGD (default 0.9; 0 for plain SGD). */
     public Builder optMomentum(double value) {
-      checkArgument(value >= 0 && value < 1, "--momentum must be in [0, 1): %s", value);
+      checkArgument(value >= 0 && value < 1, "momentum must be in [0, 1): %s", value);
       this.momentum = value;
       return this;
     }
 
     public Builder optWeightDecay(double value) {
       checkArgument(value >= 0 && Double.isFinite(value),
-          "--weight-decay must not be negative: %s", value);
+          "weight decay must not be negative: %s", value);
       this.weightDecay = value;
       return this;
     }
 
     public Builder optLrSchedule(LrSchedule value) {
-      checkArgument(value != null, "--lr-schedule: missing");
+      checkArgument(value != null, "learning-rate schedule must not be null");
       this.schedule = value;
       return this;
     }
@@ -236,7 +238,8 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
 
     OptimizerSpec optimizerSpec() {
       if (kind.isAdam()) {
-        checkArgument(momentum == null, "--momentum applies to sgd and nesterov only");
+        checkArgument(momentum == null, "momentum applies to sgd and nesterov only, not %s: %s",
+            kind.name().toLowerCase(Locale.ROOT), momentum);
         return new OptimizerSpec(kind, learningRate == null ? 1.2e-3 : learningRate, 0,
             weightDecay);
       }
@@ -261,7 +264,8 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
       checkArgument(train.classes() == test.classes(),
           "test data %s has %s classes, the training data %s has %s", test.name(),
           test.classes(), train.name(), train.classes());
-      checkArgument(!(epochsSet && steps > 0), "--epochs and --steps exclude each other");
+      checkArgument(!(epochsSet && steps > 0), "epochs and steps exclude each other: %s epochs,"
+          + " %s steps", epochs, steps);
       ImageDataset trainPart = train;
       ImageDataset validationPart = null;
       if (validation > 0) {

@@ -33,7 +33,7 @@ public final class LrSchedules {
 
   /** Multiplies the rate by {@code gamma} after every {@code everySteps} steps. */
   public static LrSchedule stepDecay(long everySteps, double gamma) {
-    checkArgument(everySteps > 0, "--lr-schedule step: the interval must be positive: %s",
+    checkArgument(everySteps > 0, "learning-rate schedule step: the interval must be positive: %s",
         everySteps);
     checkGamma("step", gamma);
     return new Named("step:" + everySteps + ":" + gamma) {
@@ -64,12 +64,12 @@ public final class LrSchedules {
   public static LrSchedule milestones(double gamma, long... steps) {
     checkGamma("milestones", gamma);
     checkArgument(steps != null && steps.length > 0,
-        "--lr-schedule milestones: at least one milestone step is needed");
+        "learning-rate schedule milestones: at least one milestone step is needed");
     for (int i = 0; i < steps.length; i++) {
-      checkArgument(steps[i] > 0, "--lr-schedule milestones: steps must be positive: %s",
+      checkArgument(steps[i] > 0, "learning-rate schedule milestones: steps must be positive: %s",
           steps[i]);
       checkArgument(i == 0 || steps[i] > steps[i - 1],
-          "--lr-schedule milestones: steps must increase: %s after %s", steps[i],
+          "learning-rate schedule milestones: steps must increase: %s after %s", steps[i],
           i == 0 ? 0 : steps[i - 1]);
     }
     long[] at = steps.clone();
@@ -94,13 +94,13 @@ public final class LrSchedules {
    */
   public static LrSchedule milestonesAtEpochs(double gamma, long stepsPerEpoch,
       long... epochs) {
-    checkArgument(stepsPerEpoch > 0, "--lr-schedule milestones: steps per epoch must be"
+    checkArgument(stepsPerEpoch > 0, "learning-rate schedule milestones: steps per epoch must be"
         + " positive: %s", stepsPerEpoch);
     checkArgument(epochs != null && epochs.length > 0,
-        "--lr-schedule milestones: at least one milestone epoch is needed");
+        "learning-rate schedule milestones: at least one milestone epoch is needed");
     long[] steps = new long[epochs.length];
     for (int i = 0; i < epochs.length; i++) {
-      checkArgument(epochs[i] > 0, "--lr-schedule milestones: epochs must be positive: %s",
+      checkArgument(epochs[i] > 0, "learning-rate schedule milestones: epochs must be positive: %s",
           epochs[i]);
       steps[i] = Math.multiplyExact(epochs[i], stepsPerEpoch);
     }
@@ -115,9 +115,10 @@ public final class LrSchedules {
    * they are (as in open_lth's warm-up).
    */
   public static LrSchedule warmup(long steps, LrSchedule then) {
-    checkArgument(steps > 0, "--lr-schedule warmup: the number of steps must be positive: %s",
-        steps);
-    checkArgument(then != null, "--lr-schedule warmup: the schedule after warm-up is missing");
+    checkArgument(steps > 0,
+        "learning-rate schedule warmup: the number of steps must be positive: %s", steps);
+    checkArgument(then != null,
+        "learning-rate schedule warmup: the schedule after warm-up is missing");
     return new Named("warmup:" + steps + ":" + then.spec()) {
       @Override
       public double factor(long step, long totalSteps) {
@@ -132,8 +133,8 @@ public final class LrSchedules {
    * {@code milestones:GAMMA:S1,S2,...} (steps) or {@code warmup:N:SCHEDULE} (SCHEDULE any of
    * these, e.g. {@code warmup:500:cosine}).
    *
-   * @throws IllegalArgumentException naming {@code --lr-schedule} if the spelling is unknown
-   *     or a value is out of range
+   * @throws IllegalArgumentException starting {@code learning-rate schedule} if the spelling is
+   *     unknown or a value is out of range
    */
   public static LrSchedule parse(String spec) {
     String s = spec == null ? "" : spec.trim();
@@ -159,11 +160,9 @@ public final class LrSchedules {
     if (kind.equals("warmup") && parts.length == 3) {
       return warmup(number(spec, parts[1]), parse(parts[2]));
     }
-    // the list of spellings stays as ClassificationTaskTest expects it until that test is
-    // updated; the Javadoc and the messages of the known forms give the others
     if (!kind.equals("step") && !kind.equals("milestones") && !kind.equals("warmup")) {
-      throw new IllegalArgumentException("--lr-schedule: unknown schedule '" + spec
-          + "' (use constant, cosine or step:EVERY_STEPS:GAMMA)");
+      throw new IllegalArgumentException("learning-rate schedule: unknown schedule '" + spec
+          + "' (use " + USAGE + ")");
     }
     throw malformed(spec);
   }
@@ -185,12 +184,12 @@ public final class LrSchedules {
   }
 
   private static IllegalArgumentException malformed(String spec) {
-    return new IllegalArgumentException("--lr-schedule: cannot read '" + spec + "' (use "
+    return new IllegalArgumentException("learning-rate schedule: cannot read '" + spec + "' (use "
         + USAGE + ")");
   }
 
   private static void checkGamma(String kind, double gamma) {
-    checkArgument(gamma > 0 && gamma <= 1, "--lr-schedule %s: gamma must be in (0, 1]: %s",
+    checkArgument(gamma > 0 && gamma <= 1, "learning-rate schedule %s: gamma must be in (0, 1]: %s",
         kind, gamma);
   }
 

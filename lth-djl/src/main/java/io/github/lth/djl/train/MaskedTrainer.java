@@ -134,7 +134,7 @@ public final class MaskedTrainer implements AutoCloseable {
       long totalSteps, long startStep) {
     checkArgument(model != null, "model is missing");
     checkArgument(spec != null, "spec is missing");
-    checkArgument(schedule != null, "--lr-schedule: missing");
+    checkArgument(schedule != null, "learning-rate schedule must not be null");
     checkArgument(totalSteps > 0, "the number of training steps must be positive: %s",
         totalSteps);
     checkArgument(startStep >= 0 && startStep <= totalSteps,

@@ -19,7 +19,8 @@ import java.util.Locale;
  *       ({@code torch.optim.SGD(nesterov=True)}); needs a positive momentum.
  * </ul>
  *
- * <p>Messages of invalid values name the command-line flag of {@code lth imp}.
+ * <p>Messages of invalid values name the parameter in words and carry the value
+ * ({@code learning rate must be positive: 0.0}).
  *
  * <pre>{@code
  * OptimizerSpec adam = OptimizerSpec.adam(1.2e-3);
@@ -49,15 +50,17 @@ public record OptimizerSpec(Kind kind, double learningRate, double momentum,
    *     Nesterov momentum is zero
    */
   public OptimizerSpec {
-    checkArgument(kind != null, "--optimizer: missing");
+    checkArgument(kind != null, "optimizer must not be null");
     checkArgument(learningRate > 0 && Double.isFinite(learningRate),
-        "--lr must be positive: %s", learningRate);
-    checkArgument(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1): %s", momentum);
-    checkArgument(!kind.isAdam() || momentum == 0, "momentum applies to sgd only");
+        "learning rate must be positive: %s", learningRate);
+    checkArgument(momentum >= 0 && momentum < 1, "momentum must be in [0, 1): %s", momentum);
+    checkArgument(!kind.isAdam() || momentum == 0,
+        "momentum applies to sgd and nesterov only, not %s: %s",
+        kind.name().toLowerCase(Locale.ROOT), momentum);
     checkArgument(kind != Kind.SGD_NESTEROV || momentum > 0,
-        "--momentum must be positive for sgd-nesterov: %s", momentum);
+        "momentum must be positive for sgd-nesterov: %s", momentum);
     checkArgument(weightDecay >= 0 && Double.isFinite(weightDecay),
-        "--weight-decay must not be negative: %s", weightDecay);
+        "weight decay must not be negative: %s", weightDecay);
   }
 
   /** Adam without weight decay. */
@@ -115,7 +118,7 @@ public record OptimizerSpec(Kind kind, double learningRate, double momentum,
       case "sgd" -> Kind.SGD;
       case "sgd-nesterov", "nesterov" -> Kind.SGD_NESTEROV;
       default -> throw new IllegalArgumentException(
-          "--optimizer: unknown optimizer '" + name + "' (use adam, adamw, sgd or nesterov)");
+          "optimizer: unknown optimizer '" + name + "' (use adam, adamw, sgd or nesterov)");
     };
   }
 }

@@ -74,7 +74,7 @@ class DataSourcesTest {
     Path absent = dir.resolve("fashion-mnist");
     assertThatThrownBy(() -> DataSources.fashionMnist(absent))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--data fashion-mnist: " + absent + " not found; install it with:"
+        .hasMessage("data set fashion-mnist: " + absent + " not found; install it with:"
             + " apt-get install dataset-fashion-mnist");
   }
 
@@ -82,7 +82,7 @@ class DataSourcesTest {
   void unknownSpec() {
     assertThatThrownBy(() -> DataSources.load("cifar-1000"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--data: unknown data set 'cifar-1000' (use embedded, fashion-mnist or a"
+        .hasMessage("data set: unknown data set 'cifar-1000' (use embedded, fashion-mnist or a"
             + " directory of IDX files)");
   }
 
@@ -115,7 +115,7 @@ class DataSourcesTest {
     Path empty = Files.createDirectory(dir.resolve("empty"));
     assertThatThrownBy(() -> DataSources.load(empty.toString()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--data " + empty + ": missing IDX files train-images-idx3-ubyte[.gz],"
+        .hasMessage("data set " + empty + ": missing IDX files train-images-idx3-ubyte[.gz],"
             + " train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz],"
             + " t10k-labels-idx1-ubyte[.gz]");
   }
@@ -130,7 +130,7 @@ class DataSourcesTest {
         false);
     assertThatThrownBy(() -> DataSources.load(data.toString()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--data " + data + ": missing IDX file t10k-labels-idx1-ubyte[.gz]");
+        .hasMessage("data set " + data + ": missing IDX file t10k-labels-idx1-ubyte[.gz]");
   }
 
   @Test
@@ -144,7 +144,7 @@ class DataSourcesTest {
     IdxFiles.labels(data.resolve("t10k-labels-idx1-ubyte"), new int[] {0}, false);
     assertThatThrownBy(() -> DataSources.load(data.toString()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--data " + data + ": training images are 1x2x2 but test images are 1x3x3");
+        .hasMessage("data set " + data + ": training images are 1x2x2 but test images are 1x3x3");
   }
 
   @Test

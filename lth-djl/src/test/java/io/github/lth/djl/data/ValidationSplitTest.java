@@ -164,13 +164,13 @@ class ValidationSplitTest {
     for (double bad : new double[] {0, 1, -0.1, 1.5, Double.NaN}) {
       assertThatThrownBy(() -> TRAIN.splitValidation(bad, 1))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("--validation")
+          .hasMessageContaining("validation fraction")
           .hasMessageContaining(String.valueOf(bad));
     }
     ImageDataset two = indexed(new int[] {0, 1}, 2);
     assertThatThrownBy(() -> two.splitValidation(0.4, 1))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("--validation 0.4 holds out no sample");
+        .hasMessageContaining("validation fraction 0.4 holds out no sample");
     assertThatThrownBy(() -> two.splitValidation(0.6, 1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("none is left to train on");
@@ -246,7 +246,7 @@ class ValidationSplitTest {
         assertThat(Arrays.binarySearch(train, inner.datasetIndex(k))).isNotNegative();
       }
       assertThatThrownBy(() -> all.splitValidation(0, 9))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--validation");
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("validation fraction");
     }
   }
 

@@ -15,7 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.github.lth.core.ParameterInfo;
 import io.github.lth.core.ParameterKind;
-import io.github.lth.core.ParameterSelectors;
+import io.github.lth.core.prune.ParameterSelectors;
 import io.github.lth.djl.DjlModel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -167,7 +167,7 @@ class ModelsTest {
     assertThat(Models.presetDescription("resnet20")).isEqualTo("all convolution weights except"
         + " conv1; classifier, biases, BatchNorm dense (Chen et al. 2021)");
     assertThatThrownBy(() -> Models.defaultPrunable("vgg16"))
-        .hasMessage("--model: unknown model 'vgg16' (known: lenet300, conv2, conv4, conv6,"
+        .hasMessage("model: unknown model 'vgg16' (known: lenet300, conv2, conv4, conv6,"
             + " resnet20)");
   }
 
@@ -175,7 +175,7 @@ class ModelsTest {
   void unknownModel() {
     assertThatThrownBy(() -> Models.create("vgg16", 3, 32, 32, 10))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--model: unknown model 'vgg16' (known: lenet300, conv2, conv4, conv6,"
+        .hasMessage("model: unknown model 'vgg16' (known: lenet300, conv2, conv4, conv6,"
             + " resnet20)");
     assertThat(Models.names()).containsExactly("lenet300", "conv2", "conv4", "conv6", "resnet20");
   }
@@ -184,11 +184,11 @@ class ModelsTest {
   void imageTooSmallForThePoolings() {
     assertThatThrownBy(() -> Models.create("conv6", 1, 7, 28, 10))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--model conv6: images of 7x28 are too small for 3 2x2 poolings (need at"
+        .hasMessage("model conv6: images of 7x28 are too small for 3 2x2 poolings (need at"
             + " least 8x8)");
     assertThatThrownBy(() -> Models.create("lenet300", 0, 28, 28, 10))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--model lenet300: image shape must be positive: 0x28x28");
+        .hasMessage("model lenet300: image shape must be positive: 0x28x28");
   }
 
   @Test

@@ -258,23 +258,26 @@ class ClassificationTaskTest {
   @Test
   void badSettingsAreRefusedWithOneLineMessages() {
     assertThatThrownBy(() -> base().optEpochs(0)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--epochs must be positive: 0");
-    assertThatThrownBy(() -> base().optSteps(-3)).hasMessage("--steps must be positive: -3");
-    assertThatThrownBy(() -> base().optLearningRate(0)).hasMessage("--lr must be positive: 0.0");
-    assertThatThrownBy(() -> base().optBatchSize(0)).hasMessage("--batch-size must be positive: 0");
+        .hasMessage("epochs must be positive: 0");
+    assertThatThrownBy(() -> base().optSteps(-3)).hasMessage("steps must be positive: -3");
+    assertThatThrownBy(() -> base().optLearningRate(0))
+        .hasMessage("learning rate must be positive: 0.0");
+    assertThatThrownBy(() -> base().optBatchSize(0)).hasMessage("batch size must be positive: 0");
     assertThatThrownBy(() -> base().optOptimizer("rmsprop"))
-        .hasMessage("--optimizer: unknown optimizer 'rmsprop' (use adam, adamw, sgd or nesterov)");
-    assertThatThrownBy(() -> base().optMomentum(1.0)).hasMessage("--momentum must be in [0, 1): 1.0");
+        .hasMessage("optimizer: unknown optimizer 'rmsprop' (use adam, adamw, sgd or nesterov)");
+    assertThatThrownBy(() -> base().optMomentum(1.0)).hasMessage("momentum must be in [0, 1): 1.0");
     assertThatThrownBy(() -> base().optMomentum(0.5).build())
-        .hasMessage("--momentum applies to sgd and nesterov only");
+        .hasMessage("momentum applies to sgd and nesterov only, not adam: 0.5");
     assertThatThrownBy(() -> base().optEpochs(2).optSteps(10).build())
-        .hasMessage("--epochs and --steps exclude each other");
+        .hasMessage("epochs and steps exclude each other: 2 epochs, 10 steps");
     assertThatThrownBy(() -> ClassificationTask.builder().setTestData(TEST).build())
         .hasMessage("the task needs training data (setTrainData)");
     assertThatThrownBy(() -> base().setTestData(TestBlocks.quarters("three", 9, 3, 1)).build())
         .hasMessage("test data three has 3 classes, the training data train has 4");
     assertThatThrownBy(() -> LrSchedules.parse("linear"))
-        .hasMessage("--lr-schedule: unknown schedule 'linear' (use constant, cosine or step:EVERY_STEPS:GAMMA)");
+        .hasMessage("learning-rate schedule: unknown schedule 'linear' (use constant, cosine,"
+            + " step:EVERY_STEPS:GAMMA, milestones:GAMMA:STEP1,STEP2,... or"
+            + " warmup:STEPS:SCHEDULE)");
   }
 
   @Test

@@ -72,24 +72,25 @@ class LrSchedulesTest {
   }
 
   @Test
-  void badSpecsNameTheFlag() {
+  void badSpecsNameTheSchedule() {
     for (String bad : List.of("", "linear", "step:abc:0.1", "step:10", "step:0:0.5",
         "step:10:1.5", "milestones:0.1:", "milestones:0.1:200,100", "milestones:0.1:0",
         "milestones:2:100", "milestones:x:100", "warmup:0:cosine", "warmup:10:",
         "warmup:x:cosine", "warmup:10:linear", "warmup:10")) {
       assertThatThrownBy(() -> LrSchedules.parse(bad)).as(bad)
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageStartingWith("--lr-schedule");
+          .hasMessageStartingWith("learning-rate schedule");
     }
     assertThatThrownBy(() -> LrSchedules.parse("milestones:0.1:200,100"))
-        .hasMessage("--lr-schedule milestones: steps must increase: 100 after 200");
+        .hasMessage("learning-rate schedule milestones: steps must increase: 100 after 200");
     assertThatThrownBy(() -> LrSchedules.parse("warmup:0:cosine"))
-        .hasMessage("--lr-schedule warmup: the number of steps must be positive: 0");
+        .hasMessage("learning-rate schedule warmup: the number of steps must be positive: 0");
     assertThatThrownBy(() -> LrSchedules.parse("milestones:2:100"))
-        .hasMessage("--lr-schedule milestones: gamma must be in (0, 1]: 2.0");
+        .hasMessage("learning-rate schedule milestones: gamma must be in (0, 1]: 2.0");
     assertThatThrownBy(() -> LrSchedules.parse("warmup:x:cosine"))
-        .hasMessageStartingWith("--lr-schedule: cannot read 'warmup:x:cosine' (use constant,");
+        .hasMessageStartingWith(
+            "learning-rate schedule: cannot read 'warmup:x:cosine' (use constant,");
     assertThatThrownBy(() -> LrSchedules.milestones(0.1))
-        .hasMessage("--lr-schedule milestones: at least one milestone step is needed");
+        .hasMessage("learning-rate schedule milestones: at least one milestone step is needed");
   }
 }

@@ -497,15 +497,15 @@ class MaskedTrainerOptimizerTest {
     assertThat(n.withNesterov(false)).isEqualTo(OptimizerSpec.sgd(0.1, 0.9));
     assertThat(OptimizerSpec.adamW(1e-3, 0.01).weightDecay()).isEqualTo(0.01);
     assertThatThrownBy(() -> OptimizerSpec.sgd(0.1, 0).withNesterov(true))
-        .hasMessage("--momentum must be positive for sgd-nesterov: 0.0");
+        .hasMessage("momentum must be positive for sgd-nesterov: 0.0");
     assertThatThrownBy(() -> OptimizerSpec.adam(0.1).withNesterov(true))
         .hasMessage("nesterov applies to sgd only, not adam");
-    assertThatThrownBy(() -> OptimizerSpec.adam(-1)).hasMessage("--lr must be positive: -1.0");
+    assertThatThrownBy(() -> OptimizerSpec.adam(-1)).hasMessage("learning rate must be positive: -1.0");
     assertThatThrownBy(() -> OptimizerSpec.sgd(0.1, 1))
-        .hasMessage("--momentum must be in [0, 1): 1.0");
+        .hasMessage("momentum must be in [0, 1): 1.0");
     assertThatThrownBy(() -> OptimizerSpec.adamW(0.1, -1))
-        .hasMessage("--weight-decay must not be negative: -1.0");
+        .hasMessage("weight decay must not be negative: -1.0");
     assertThatThrownBy(() -> OptimizerSpec.kindOf("rmsprop"))
-        .hasMessageStartingWith("--optimizer: unknown optimizer 'rmsprop'");
+        .hasMessageStartingWith("optimizer: unknown optimizer 'rmsprop'");
   }
 }

@@ -1,7 +1,9 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.github.lth.core.ParameterInfo;
+import io.github.lth.core.ParameterKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -52,13 +54,13 @@ public final class ParameterSelectors {
 
   /** Parameters whose whole name matches the regular expression. */
   public static ParameterSelector matching(String regex) {
-    Pattern p = compile(regex, "--include");
+    Pattern p = compile(regex, "include pattern");
     return params -> params.stream().filter(x -> p.matcher(x.name()).matches()).toList();
   }
 
   /** Parameters whose whole name does not match the regular expression. */
   public static ParameterSelector excluding(String regex) {
-    Pattern p = compile(regex, "--exclude");
+    Pattern p = compile(regex, "exclude pattern");
     return params -> params.stream().filter(x -> !p.matcher(x.name()).matches()).toList();
   }
 
@@ -73,12 +75,12 @@ public final class ParameterSelectors {
     return params -> params;
   }
 
-  private static Pattern compile(String regex, String flag) {
+  private static Pattern compile(String regex, String parameter) {
     try {
       return Pattern.compile(regex);
     } catch (java.util.regex.PatternSyntaxException e) {
       throw new IllegalArgumentException(
-          flag + ": not a valid regular expression '" + regex + "': " + e.getDescription());
+          parameter + ": not a valid regular expression '" + regex + "': " + e.getDescription());
     }
   }
 }

@@ -1,6 +1,10 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
 
 import static com.google.common.base.Preconditions.checkArgument;
+
+import io.github.lth.core.Mask;
+import io.github.lth.core.Snapshot;
+import io.github.lth.core.schedule.PruningSchedule;
 
 /**
  * Everything one pruning round needs: the current mask, how to score and where to draw the

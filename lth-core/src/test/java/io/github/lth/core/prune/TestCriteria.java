@@ -1,4 +1,8 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
+
+import io.github.lth.core.Scores;
+import io.github.lth.core.Subnetwork;
+import io.github.lth.core.Weights;
 
 /**
  * Criteria and providers for the by-name lookup tests of {@link PruningCriteria}. Only

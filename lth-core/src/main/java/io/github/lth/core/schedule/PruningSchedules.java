@@ -1,4 +1,4 @@
-package io.github.lth.core;
+package io.github.lth.core.schedule;
 
 import static com.google.common.base.Preconditions.checkArgument;
 

@@ -1,4 +1,7 @@
-package io.github.lth.core;
+package io.github.lth.core.rewind;
+
+import io.github.lth.core.Imp;
+import io.github.lth.core.Weights;
 
 /**
  * Where the surviving weights go back to after each pruning round. Create instances with

@@ -1,8 +1,12 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.github.lth.core.Scores;
+import io.github.lth.core.Subnetwork;
+import io.github.lth.core.Weights;
 import java.lang.reflect.InvocationTargetException;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -40,11 +44,11 @@ public final class PruningCriteria {
         "this criterion needs reference weights (θ₀), but the subnetwork has none"));
     Weights.Builder b = Weights.builder();
     for (String layer : s.mask().layers()) {
-      float[] w = s.weights().raw(layer);
-      float[] w0 = ref.raw(layer);
-      float[] out = new float[w.length];
-      for (int i = 0; i < w.length; i++) {
-        out[i] = f.apply(w[i], w0[i]);
+      // the copy of the trained values becomes the scores; the reference is read in place
+      float[] out = s.weights().values(layer);
+      FloatBuffer w0 = ref.view(layer);
+      for (int i = 0; i < out.length; i++) {
+        out[i] = f.apply(out[i], w0.get(i));
       }
       b.putOwned(layer, s.mask().shape(layer), out);
     }
@@ -62,10 +66,11 @@ public final class PruningCriteria {
    * qualified name of a public {@link PruningCriterion} or {@link PruningCriterionProvider} class
    * with a no-argument constructor.
    *
-   * @throws IllegalArgumentException naming the criterion and the known names if none fits
+   * @throws IllegalArgumentException starting {@code criterion:}, naming the criterion and the
+   *     known names, if none fits
    */
   public static PruningCriterion byName(String name, long seed) {
-    checkArgument(name != null && !name.isBlank(), "--criterion: empty name");
+    checkArgument(name != null && !name.isBlank(), "criterion: empty name '%s'", name);
     for (PruningCriterionProvider p : providers()) {
       if (p.name().equals(name)) {
         return p.create(seed);
@@ -74,7 +79,7 @@ public final class PruningCriteria {
     if (name.contains(".")) {
       return fromClass(name, seed);
     }
-    throw new IllegalArgumentException("--criterion: unknown criterion '" + name + "' (known: "
+    throw new IllegalArgumentException("criterion: unknown criterion '" + name + "' (known: "
         + String.join(", ", names()) + "; or a class name on the class path)");
   }
 
@@ -106,17 +111,17 @@ public final class PruningCriteria {
     try {
       c = Class.forName(className, true, classLoader());
     } catch (ClassNotFoundException | LinkageError e) {
-      throw new IllegalArgumentException("--criterion: class '" + className
+      throw new IllegalArgumentException("criterion: class '" + className
           + "' is not on the class path (known names: " + String.join(", ", names()) + ")");
     }
     Object o;
     try {
       o = c.getConstructor().newInstance();
     } catch (NoSuchMethodException | InstantiationException | IllegalAccessException e) {
-      throw new IllegalArgumentException("--criterion: class '" + className
+      throw new IllegalArgumentException("criterion: class '" + className
           + "' needs a public no-argument constructor");
     } catch (InvocationTargetException e) {
-      throw new IllegalArgumentException("--criterion: constructing '" + className + "' failed: "
+      throw new IllegalArgumentException("criterion: constructing '" + className + "' failed: "
           + e.getCause());
     }
     if (o instanceof PruningCriterion criterion) {
@@ -125,7 +130,7 @@ public final class PruningCriteria {
     if (o instanceof PruningCriterionProvider provider) {
       return provider.create(seed);
     }
-    throw new IllegalArgumentException("--criterion: class '" + className
+    throw new IllegalArgumentException("criterion: class '" + className
         + "' implements neither PruningCriterion nor PruningCriterionProvider");
   }
 
@@ -144,10 +149,9 @@ public final class PruningCriteria {
     public Scores score(Subnetwork s) {
       Weights.Builder b = Weights.builder();
       for (String layer : s.mask().layers()) {
-        float[] w = s.weights().raw(layer);
-        float[] out = new float[w.length];
-        for (int i = 0; i < w.length; i++) {
-          out[i] = Math.abs(w[i]);
+        float[] out = s.weights().values(layer);
+        for (int i = 0; i < out.length; i++) {
+          out[i] = Math.abs(out[i]);
         }
         b.putOwned(layer, s.mask().shape(layer), out);
       }

@@ -1,4 +1,4 @@
-package io.github.lth.core;
+package io.github.lth.core.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
 
 /**
  * Where the pruning threshold is drawn.

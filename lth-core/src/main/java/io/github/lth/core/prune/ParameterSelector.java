@@ -1,5 +1,6 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
 
+import io.github.lth.core.ParameterInfo;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

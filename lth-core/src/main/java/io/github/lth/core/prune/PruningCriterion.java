@@ -1,4 +1,8 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
+
+import io.github.lth.core.Pruner;
+import io.github.lth.core.Scores;
+import io.github.lth.core.Subnetwork;
 
 /**
  * The extension point of pruning: scores every prunable weight of a subnetwork; the weights with

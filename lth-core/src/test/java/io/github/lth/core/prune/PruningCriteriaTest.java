@@ -1,9 +1,13 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.github.lth.core.Mask;
+import io.github.lth.core.Scores;
+import io.github.lth.core.Subnetwork;
+import io.github.lth.core.Weights;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -11,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class PruningCriteriaTest {
 
-  private static final String T = "io.github.lth.core.TestCriteria$";
+  private static final String T = "io.github.lth.core.prune.TestCriteria$";
   /**
    * The known names as messages list them today: in class-path order, where Surefire puts the
    * test classes (and so the test provider) before lth-core's own. Becomes
@@ -198,7 +202,7 @@ class PruningCriteriaTest {
     assertThat(c).isEqualTo(new TestCriteria.Seeded(1234));
     // an unregistered provider's short name is not known
     assertThatThrownBy(() -> PruningCriteria.byName("test-seeded", 0))
-        .hasMessage("--criterion: unknown criterion 'test-seeded' (known: " + KNOWN
+        .hasMessage("criterion: unknown criterion 'test-seeded' (known: " + KNOWN
             + "; or a class name on the class path)");
   }
 
@@ -206,23 +210,23 @@ class PruningCriteriaTest {
   void anUnknownNameListsTheKnownNames() {
     assertThatThrownBy(() -> PruningCriteria.byName("magnitde", 0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--criterion: unknown criterion 'magnitde' (known: " + KNOWN
+        .hasMessage("criterion: unknown criterion 'magnitde' (known: " + KNOWN
             + "; or a class name on the class path)");
     assertThatThrownBy(() -> PruningCriteria.byName("Magnitude", 0))
-        .hasMessageStartingWith("--criterion: unknown criterion 'Magnitude' (known: ");
+        .hasMessageStartingWith("criterion: unknown criterion 'Magnitude' (known: ");
     assertThatThrownBy(() -> PruningCriteria.byName(" ", 0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--criterion: empty name");
+        .hasMessage("criterion: empty name ' '");
     assertThatThrownBy(() -> PruningCriteria.byName(null, 0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--criterion: empty name");
+        .hasMessage("criterion: empty name 'null'");
   }
 
   @Test
   void aMissingClassIsReportedWithTheKnownNames() {
     assertThatThrownBy(() -> PruningCriteria.byName("com.example.Taylor", 0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--criterion: class 'com.example.Taylor' is not on the class path (known"
+        .hasMessage("criterion: class 'com.example.Taylor' is not on the class path (known"
             + " names: " + KNOWN + ")");
   }
 
@@ -230,11 +234,11 @@ class PruningCriteriaTest {
   void aClassWithoutANoArgumentConstructorIsRefused() {
     assertThatThrownBy(() -> PruningCriteria.byName(T + "NeedsArgument", 0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--criterion: class '" + T + "NeedsArgument' needs a public no-argument"
+        .hasMessage("criterion: class '" + T + "NeedsArgument' needs a public no-argument"
             + " constructor");
     // an interface has no constructor at all
-    assertThatThrownBy(() -> PruningCriteria.byName("io.github.lth.core.PruningCriterion", 0))
-        .hasMessage("--criterion: class 'io.github.lth.core.PruningCriterion' needs a public"
+    assertThatThrownBy(() -> PruningCriteria.byName("io.github.lth.core.prune.PruningCriterion", 0))
+        .hasMessage("criterion: class 'io.github.lth.core.prune.PruningCriterion' needs a public"
             + " no-argument constructor");
   }
 
@@ -242,10 +246,10 @@ class PruningCriteriaTest {
   void aClassOfTheWrongTypeIsRefused() {
     assertThatThrownBy(() -> PruningCriteria.byName(T + "NotACriterion", 0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--criterion: class '" + T + "NotACriterion' implements neither"
+        .hasMessage("criterion: class '" + T + "NotACriterion' implements neither"
             + " PruningCriterion nor PruningCriterionProvider");
     assertThatThrownBy(() -> PruningCriteria.byName("java.lang.Object", 0))
-        .hasMessage("--criterion: class 'java.lang.Object' implements neither"
+        .hasMessage("criterion: class 'java.lang.Object' implements neither"
             + " PruningCriterion nor PruningCriterionProvider");
   }
 
@@ -253,7 +257,7 @@ class PruningCriteriaTest {
   void aConstructorThatThrowsIsReportedWithItsCause() {
     assertThatThrownBy(() -> PruningCriteria.byName(T + "Throwing", 0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--criterion: constructing '" + T + "Throwing' failed:"
+        .hasMessage("criterion: constructing '" + T + "Throwing' failed:"
             + " java.lang.IllegalStateException: needs a GPU");
   }
 }

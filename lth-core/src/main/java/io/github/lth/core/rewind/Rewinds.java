@@ -1,6 +1,8 @@
-package io.github.lth.core;
+package io.github.lth.core.rewind;
 
 import static com.google.common.base.Preconditions.checkArgument;
+
+import io.github.lth.core.Weights;
 
 /**
  * Factories for {@link Rewind}.
@@ -58,7 +60,8 @@ public final class Rewinds {
    * {@code pretrained:PATH} rewind needs the weights read first, so it is built by the caller
    * with {@link #toPretrained}.
    *
-   * @throws IllegalArgumentException naming {@code --rewind} and the accepted forms
+   * @throws IllegalArgumentException starting {@code rewind:}, naming the value and the accepted
+   *     forms
    */
   public static Rewind parse(String spec) {
     String s = spec.trim();
@@ -77,9 +80,9 @@ public final class Rewinds {
         return toFraction(Double.parseDouble(s.substring(9)));
       }
     } catch (IllegalArgumentException e) {
-      // a malformed or negative number: falls through to the message naming the flag
+      // a malformed or negative number: falls through to the message naming the accepted forms
     }
-    throw new IllegalArgumentException("--rewind: cannot read '" + spec
+    throw new IllegalArgumentException("rewind: cannot read '" + spec
         + "' (use init, step:K, epoch:E, fraction:F, pretrained:PATH, reinit or none)");
   }
 }

@@ -1,4 +1,4 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
 
 import static io.github.lth.core.ParameterKind.BIAS;
 import static io.github.lth.core.ParameterKind.CONV_WEIGHT;
@@ -7,6 +7,7 @@ import static io.github.lth.core.ParameterKind.NORMALIZATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.lth.core.ParameterInfo;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -83,10 +84,10 @@ class ParameterSelectorsTest {
   void anInvalidRegexNamesTheFlag() {
     assertThatThrownBy(() -> ParameterSelectors.matching("conv(1"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--include: not a valid regular expression 'conv(1': Unclosed group");
+        .hasMessage("include pattern: not a valid regular expression 'conv(1': Unclosed group");
     assertThatThrownBy(() -> ParameterSelectors.excluding("*.bias"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--exclude: not a valid regular expression '*.bias':"
+        .hasMessage("exclude pattern: not a valid regular expression '*.bias':"
             + " Dangling meta character '*'");
   }
 

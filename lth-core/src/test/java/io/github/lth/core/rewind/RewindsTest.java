@@ -1,8 +1,9 @@
-package io.github.lth.core;
+package io.github.lth.core.rewind;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.lth.core.Weights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -58,7 +59,7 @@ class RewindsTest {
   void badSpecsNameTheFlagAndTheForms(String spec) {
     assertThatThrownBy(() -> Rewinds.parse(spec))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--rewind: cannot read '" + spec + "'" + FORMS);
+        .hasMessage("rewind: cannot read '" + spec + "'" + FORMS);
   }
 
   @Test
@@ -79,6 +80,6 @@ class RewindsTest {
   void negativeSpecsNameTheFlagAndTheForms(String spec) {
     assertThatThrownBy(() -> Rewinds.parse(spec))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--rewind: cannot read '" + spec + "'" + FORMS);
+        .hasMessage("rewind: cannot read '" + spec + "'" + FORMS);
   }
 }

@@ -1,8 +1,8 @@
-package io.github.lth.core;
+package io.github.lth.core.prune;
 
 /**
  * Makes a {@link PruningCriterion} available by name ({@code --criterion NAME}); implementations
- * are listed in {@code META-INF/services/io.github.lth.core.PruningCriterionProvider}.
+ * are listed in {@code META-INF/services/io.github.lth.core.prune.PruningCriterionProvider}.
  *
  * <pre>{@code
  * public final class TaylorProvider implements PruningCriterionProvider {
