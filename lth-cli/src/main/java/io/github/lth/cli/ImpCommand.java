@@ -255,8 +255,27 @@ final class ImpCommand implements Callable<Integer> {
     List<String> footer = new ArrayList<>(List.of(imp.usageMessage().footer()));
     footer.add("");
     footer.add("What each --model prunes by default (--include/--exclude override it):");
-    Models.presets().forEach((name, text) -> footer.add("  " + name + ": " + text));
+    // picocli wraps footer lines without indenting them: wrap here, continuation indented
+    Models.presets().forEach((name, text) -> footer.addAll(wrap(name + ": " + text, 78)));
     imp.usageMessage().footer(footer.toArray(new String[0]));
+  }
+
+  /** {@code text} in lines of at most {@code width}: the first after "  ", the rest indented. */
+  static List<String> wrap(String text, int width) {
+    List<String> out = new ArrayList<>();
+    StringBuilder current = new StringBuilder("  ");
+    boolean empty = true;
+    for (String word : text.split(" ")) {
+      if (!empty && current.length() + 1 + word.length() > width) {
+        out.add(current.toString());
+        current = new StringBuilder("      ");
+        empty = true;
+      }
+      current.append(empty ? "" : " ").append(word);
+      empty = false;
+    }
+    out.add(current.toString());
+    return out;
   }
 
   /** The model's preset (what its paper prunes), unless --include replaces it. */
