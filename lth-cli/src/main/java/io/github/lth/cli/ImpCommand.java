@@ -10,6 +10,7 @@ import io.github.lth.core.ImpResult;
 import io.github.lth.core.Round;
 import io.github.lth.core.Weights;
 import io.github.lth.core.io.WeightsIO;
+import io.github.lth.core.run.RunStore;
 import io.github.lth.core.prune.ParameterSelector;
 import io.github.lth.core.prune.ParameterSelectors;
 import io.github.lth.core.prune.PruningCriteria;
@@ -230,6 +231,10 @@ final class ImpCommand implements Callable<Integer> {
           .build();
       Path runDir = outDirectory != null ? outDirectory
           : defaultRunDirectory(imp.settingsFingerprint(net, task));
+      // the run store says "resume it"; on the command line that is a flag
+      checkArgument(resumeRun || !Files.exists(runDir.resolve(RunStore.CONFIG)),
+          "--out %s already holds a run; add --resume to continue it or choose another --out",
+          runDir);
       int rounds = schedule.rounds();
       out.printf(Locale.ROOT, "lth imp: %s on %s (%s), %d rounds to %.2f%% sparsity, %s steps per"
           + " round on %s%n", model, data, train, rounds, 100 * schedule.sparsityAfter(rounds)

@@ -191,8 +191,8 @@ class ImpCommandTest {
     // the same directory again without --resume: refused
     CliRun again = CliRun.of(args);
     assertThat(again.exit()).isEqualTo(2);
-    assertOneLine(again.err(), "lth imp: --out: run directory " + out
-        + " already holds a run; resume it or choose another directory");
+    assertOneLine(again.err(), "lth imp: --out " + out
+        + " already holds a run; add --resume to continue it or choose another --out");
     assertThat(contents(out)).isEqualTo(before);
   }
 
