@@ -124,18 +124,14 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
    * weight decay, no normalisation.
    */
   public static final class Builder {
+    // the loop settings and their checks are TrainingTask's; this builder adds the images
+    private final TrainingTask.Builder task = TrainingTask.builder();
     private ImageDataset train;
     private ImageDataset test;
-    private int epochs = 1;
-    private boolean epochsSet;
-    private long steps;
-    private int batchSize = 60;
-    private int evalBatchSize = 1000;
     private OptimizerSpec.Kind kind = OptimizerSpec.Kind.ADAM;
     private Double learningRate;
     private Double momentum;
     private double weightDecay;
-    private LrSchedule schedule = LrSchedules.constant();
     private float mean;
     private float std;
     private double validation = 0.1;
@@ -166,31 +162,27 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
       return this;
     }
 
-    /** Trains for whole epochs (exclusive with {@link #optSteps}). */
+    /** Trains for whole epochs (exclusive with {@link #optSteps}); default 1. */
     public Builder optEpochs(int value) {
-      checkArgument(value > 0, "epochs must be positive: %s", value);
-      this.epochs = value;
-      this.epochsSet = true;
+      task.optEpochs(value);
       return this;
     }
 
     /** Trains for a number of optimizer steps (exclusive with {@link #optEpochs}). */
     public Builder optSteps(long value) {
-      checkArgument(value > 0, "steps must be positive: %s", value);
-      this.steps = value;
+      task.optSteps(value);
       return this;
     }
 
+    /** Default 60. */
     public Builder optBatchSize(int value) {
-      checkArgument(value > 0, "batch size must be positive: %s", value);
-      this.batchSize = value;
+      task.optBatchSize(value);
       return this;
     }
 
-    /** Batch size of evaluation (memory only; does not change the metrics). */
+    /** Batch size of evaluation (memory only; does not change the metrics); default 1000. */
     public Builder optEvalBatchSize(int value) {
-      checkArgument(value > 0, "evaluation batch size must be positive: %s", value);
-      this.evalBatchSize = value;
+      task.optEvalBatchSize(value);
       return this;
     }
 
@@ -222,8 +214,7 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
     }
 
     public Builder optLrSchedule(LrSchedule value) {
-      checkArgument(value != null, "learning-rate schedule must not be null");
-      this.schedule = value;
+      task.optLrSchedule(value);
       return this;
     }
 
@@ -264,8 +255,6 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
       checkArgument(train.classes() == test.classes(),
           "test data %s has %s classes, the training data %s has %s", test.name(),
           test.classes(), train.name(), train.classes());
-      checkArgument(!(epochsSet && steps > 0), "epochs and steps exclude each other: %s epochs,"
-          + " %s steps", epochs, steps);
       ImageDataset trainPart = train;
       ImageDataset validationPart = null;
       if (validation > 0) {
@@ -273,24 +262,17 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
         trainPart = split.train();
         validationPart = split.validation();
       }
-      TrainingTask.Builder b = TrainingTask.builder()
-          .setObjective(new ClassificationObjective())
+      task.setObjective(new ClassificationObjective())
           .setTrainData(BatchSources.of(trainPart, mean, std))
           .optTestData(BatchSources.of(test, mean, std))
-          .optBatchSize(batchSize).optEvalBatchSize(evalBatchSize)
-          .optOptimizer(optimizerSpec()).optLrSchedule(schedule)
+          .optOptimizer(optimizerSpec())
           .optSetting("normalization", std == 0 ? "none" : List.of((double) mean, (double) std))
           .optSetting("validation", validation)
           .optSetting("validation_seed", validationSeed);
       if (validationPart != null) {
-        b.optValidationData(BatchSources.of(validationPart, mean, std));
+        task.optValidationData(BatchSources.of(validationPart, mean, std));
       }
-      if (steps > 0) {
-        b.optSteps(steps);
-      } else {
-        b.optEpochs(epochs);
-      }
-      return new ClassificationTask(b.build());
+      return new ClassificationTask(task.build());
     }
   }
 }

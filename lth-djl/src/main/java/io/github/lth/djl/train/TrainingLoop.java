@@ -363,7 +363,8 @@ public final class TrainingLoop {
       checkArgument(objective != null, "the training loop needs an objective (setObjective)");
       checkArgument(train != null, "the training loop needs training data (setTrainData)");
       checkArgument(train.size() > 0, "training data %s is empty", train.name());
-      checkArgument(!(epochsSet && steps > 0), "epochs and steps exclude each other");
+      checkArgument(!(epochsSet && steps > 0), "epochs and steps exclude each other: %s epochs,"
+          + " %s steps", epochs, steps);
       return new TrainingLoop(this);
     }
   }
