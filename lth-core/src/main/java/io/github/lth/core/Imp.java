@@ -260,7 +260,8 @@ public final class Imp {
           trainRound(r, next);
           mask = next;
         }
-        ImpResult result = new ImpResult(done, task.primaryMetric(), runDirectory);
+        ImpResult result = new ImpResult(done, task.primaryMetric(), task.higherIsBetter(),
+            runDirectory);
         listeners.forEach(l -> l.onRunEnd(result));
         return result;
       } finally {

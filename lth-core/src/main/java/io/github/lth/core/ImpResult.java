@@ -19,12 +19,15 @@ import java.util.Optional;
 public final class ImpResult {
   private final ImmutableList<Round> rounds;
   private final String primaryMetric;
+  private final boolean higherIsBetter;
   private final Path runDirectory;
 
-  ImpResult(List<Round> rounds, String primaryMetric, Path runDirectory) {
+  ImpResult(List<Round> rounds, String primaryMetric, boolean higherIsBetter,
+      Path runDirectory) {
     checkState(!rounds.isEmpty(), "an IMP result needs at least the dense round");
     this.rounds = ImmutableList.copyOf(rounds);
     this.primaryMetric = primaryMetric;
+    this.higherIsBetter = higherIsBetter;
     this.runDirectory = runDirectory;
   }
 
@@ -54,14 +57,17 @@ public final class ImpResult {
   }
 
   /**
-   * The sparsest round whose primary metric is at most {@code tolerance} below the dense
-   * round's (a "matching" ticket at that tolerance); the dense round if none is.
+   * The sparsest round whose primary metric is at most {@code tolerance} worse than the dense
+   * round's (below it for accuracy, above it for a metric where lower is better, as the task
+   * says); the dense round if none is.
    */
   public Round sparsestWithin(double tolerance) {
     double dense = dense().metrics().get(primaryMetric);
     Round best = dense();
     for (Round r : rounds) {
-      if (r.metrics().get(primaryMetric) >= dense - tolerance && r.sparsity() > best.sparsity()) {
+      double v = r.metrics().get(primaryMetric);
+      boolean within = higherIsBetter ? v >= dense - tolerance : v <= dense + tolerance;
+      if (within && r.sparsity() > best.sparsity()) {
         best = r;
       }
     }

@@ -34,10 +34,20 @@ public interface Task<M extends PrunableModel> extends Evaluator<M> {
 
   /**
    * The metric a run selects by, plots and compares with the dense network: a validation
-   * metric when the task has validation data ({@code val_accuracy}), else a test metric.
+   * metric when the task has validation data ({@code val_accuracy}), else a test metric. The
+   * default, {@code accuracy}, suits a task that reports unsplit metrics; a task that reports
+   * {@code val_}/{@code test_} names returns the validation one.
    */
   default String primaryMetric() {
     return "accuracy";
+  }
+
+  /**
+   * Whether a higher value of {@link #primaryMetric()} is better (accuracy) or a lower one
+   * (a loss, an error); selection such as {@link ImpResult#sparsestWithin} follows it.
+   */
+  default boolean higherIsBetter() {
+    return true;
   }
 
   /** Every setting of the task, for the run's config.json (JSON-friendly values). */

@@ -287,4 +287,24 @@ class ImpTest {
         PruningScope.GLOBAL, PruningSchedules.imp(0.2, 0.2), 1, io.github.lth.core.select.LowestSelections.sorting());
     assertThat(r.last().mask()).isEqualTo(expected);
   }
+
+  private static Round round(int index, int kept, double loss) {
+    boolean[] bits = new boolean[100];
+    for (int i = 0; i < kept; i++) {
+      bits[i] = true;
+    }
+    Mask mask = Mask.builder().put("w", new long[] {100}, bits).build();
+    return new Round(index, mask, Metrics.of(java.util.Map.of("val_loss", loss)),
+        new TrainingSummary(10, 1, loss));
+  }
+
+  @Test
+  void sparsestWithinFollowsWhetherLowerIsBetter() {
+    List<Round> rounds = List.of(round(0, 100, 0.50), round(1, 80, 0.505), round(2, 64, 0.52));
+    ImpResult lossBased = new ImpResult(rounds, "val_loss", false, null);
+    ImpResult accuracyLike = new ImpResult(rounds, "val_loss", true, null);
+    // a loss at most 0.01 above dense: round 1 (0.505), not round 2 (0.52)
+    assertThat(lossBased.sparsestWithin(0.01).index()).isEqualTo(1);
+    assertThat(accuracyLike.sparsestWithin(0.01).index()).isEqualTo(2);
+  }
 }

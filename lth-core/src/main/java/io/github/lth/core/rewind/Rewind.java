@@ -1,5 +1,7 @@
 package io.github.lth.core.rewind;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import io.github.lth.core.Imp;
 import io.github.lth.core.Weights;
 
@@ -30,6 +32,10 @@ public sealed interface Rewind {
 
   /** Back to the weights after {@code step} optimizer steps of round 0 (late resetting). */
   record ToStep(long step) implements Rewind {
+    public ToStep {
+      checkArgument(step > 0, "rewind step must be positive (0 is init): %s", step);
+    }
+
     @Override
     public String spec() {
       return "step:" + step;
@@ -38,6 +44,10 @@ public sealed interface Rewind {
 
   /** Back to the weights after {@code epoch} epochs of round 0 (late resetting). */
   record ToEpoch(int epoch) implements Rewind {
+    public ToEpoch {
+      checkArgument(epoch > 0, "rewind epoch must be positive (0 is init): %s", epoch);
+    }
+
     @Override
     public String spec() {
       return "epoch:" + epoch;
@@ -49,6 +59,11 @@ public sealed interface Rewind {
    * (Chen et al.'s θ at 5 % is {@code fraction:0.05}).
    */
   record ToFraction(double fraction) implements Rewind {
+    public ToFraction {
+      checkArgument(fraction > 0 && fraction < 1,
+          "rewind fraction must be in (0, 1) (0 is init): %s", fraction);
+    }
+
     @Override
     public String spec() {
       return "fraction:" + fraction;

@@ -103,6 +103,11 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
   }
 
   @Override
+  public boolean higherIsBetter() {
+    return true;
+  }
+
+  @Override
   public Map<String, Object> settings() {
     return settings;
   }

@@ -146,9 +146,12 @@ public final class MaskedTrainer implements AutoCloseable {
     this.steps = startStep;
     model.reapplyMask();
     this.mask = model.mask().orElse(null);
+    String activeHead = model.activeHead().orElse("");
     for (ParameterInfo p : model.parameters()) {
       NDArray w = model.parameterArray(p.name());
-      if (w.hasGradient()) {
+      // an inactive head takes no part in the forward pass: no state, and no weight decay
+      boolean inactiveHead = p.inHead() && !p.head().equals(activeHead);
+      if (w.hasGradient() && !inactiveHead) {
         slots.add(new Slot(p.name(), w));
       }
     }

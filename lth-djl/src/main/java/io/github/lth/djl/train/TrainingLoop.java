@@ -136,8 +136,9 @@ public final class TrainingLoop {
     int n = train.size();
     Engine.getInstance().setRandomSeed(Long.hashCode(context.seed()));
     SplittableRandom rng = new SplittableRandom(context.seed());
-    LoopState state = new LoopState(model, plan, startMask(model));
+    LoopState state = new LoopState(model, plan, startMask(model), start);
     state.mask = controller.start(state);
+    checkState(state.mask != null, "the sparsity controller returned no mask at the start");
     model.applyMask(state.mask);
     int epochsDone = 0;
     double lastLoss = Double.NaN;
@@ -170,12 +171,15 @@ public final class TrainingLoop {
               listener.onStep(trainer.steps(), epoch, b, lazy);
               lazy.expire();
               follow(controller.afterStep(state), state, model, trainer);
-              state.gradientsReadable = false;
             }
           }
           lastLoss = lossSum.getFloat() / batches;
           if (firstBatch + batches == perEpoch) {
-            epochsDone++;
+            // the schedule's epoch ends, also the first one of a late-rewound run; only epochs
+            // this run trained whole count as its epochs
+            if (firstBatch == 0) {
+              epochsDone++;
+            }
             listener.onEpochEnd(epoch, trainer.steps());
             follow(controller.atEpochEnd(state), state, model, trainer);
           }
@@ -213,20 +217,22 @@ public final class TrainingLoop {
   private static final class LoopState implements TrainingState {
     private final DjlModel model;
     private final TrainingPlan plan;
+    private final long startStep;
     private MaskedTrainer trainer;
     private Mask mask;
     private int epoch;
-    private boolean gradientsReadable;
 
-    LoopState(DjlModel model, TrainingPlan plan, Mask mask) {
+    LoopState(DjlModel model, TrainingPlan plan, Mask mask, long startStep) {
       this.model = model;
       this.plan = plan;
       this.mask = mask;
+      this.startStep = startStep;
+      this.epoch = (int) (startStep / plan.stepsPerEpoch());
     }
 
     @Override
     public long step() {
-      return trainer == null ? 0 : trainer.steps();
+      return trainer == null ? startStep : trainer.steps();
     }
 
     @Override

@@ -139,6 +139,11 @@ public final class TrainingTask implements Task<DjlModel>, AutoCloseable {
   }
 
   @Override
+  public boolean higherIsBetter() {
+    return loop.objective().higherIsBetter();
+  }
+
+  @Override
   public Map<String, Object> settings() {
     Map<String, Object> s = new LinkedHashMap<>();
     s.putAll(loop.objective().settings());
@@ -160,7 +165,10 @@ public final class TrainingTask implements Task<DjlModel>, AutoCloseable {
     s.put(split + "_fingerprint", data.fingerprint());
   }
 
-  /** Closes the data sources (device copies). */
+  /**
+   * Closes the data sources it was given (their device copies): the task owns them, so give
+   * each task sources of its own rather than sharing one between two open tasks.
+   */
   @Override
   public void close() {
     if (!closed) {

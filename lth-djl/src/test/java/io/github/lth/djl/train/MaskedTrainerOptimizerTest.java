@@ -508,4 +508,27 @@ class MaskedTrainerOptimizerTest {
     assertThatThrownBy(() -> OptimizerSpec.kindOf("rmsprop"))
         .hasMessageStartingWith("optimizer: unknown optimizer 'rmsprop'");
   }
+
+  @Test
+  void anInactiveHeadGetsNoOptimizerStateAndKeepsItsWeights() {
+    io.github.lth.djl.models.HeadedBlock block = new io.github.lth.djl.models.HeadedBlock(
+        new ai.djl.nn.SequentialBlock().add(ai.djl.nn.Blocks.batchFlattenBlock())
+            .add(ai.djl.nn.core.Linear.builder().setUnits(8).build()))
+        .addHead("a", ai.djl.nn.core.Linear.builder().setUnits(4).build())
+        .addHead("b", ai.djl.nn.core.Linear.builder().setUnits(3).build());
+    try (DjlModel m = DjlModel.create(block, new Shape(1, 1, 4, 4), ai.djl.Device.cpu(), 1)) {
+      var before = m.weights(List.of("b_weight", "b_bias"));
+      try (MaskedTrainer t = new MaskedTrainer(m, OptimizerSpec.adamW(1e-2, 0.1),
+          LrSchedules.constant(), 10, 0)) {
+        assertThat(t.trainableParameters()).doesNotContain("b_weight", "b_bias")
+            .contains("a_weight", "a_bias");
+        try (NDManager batch = m.manager().newSubManager()) {
+          NDArray x = batch.randomUniform(0, 1, new Shape(5, 1, 4, 4));
+          t.step(batch, () -> m.forward(new NDList(x), true).singletonOrThrow().square().mean());
+        }
+      }
+      // decoupled weight decay would have shrunk them had the head been a slot
+      assertThat(m.weights(List.of("b_weight", "b_bias"))).isEqualTo(before);
+    }
+  }
 }

@@ -89,6 +89,47 @@ class TrainingLoopTest {
   }
 
   @Test
+  void aLateRunStartsItsControllerAtStepKAndCountsOnlyWholeEpochs() {
+    try (BatchSource data = BatchSources.of(TRAIN); DjlModel m = MaskedTrainingTest.mlp(3)) {
+      Mask dense = TestBlocks.denseLayerWeights(m);
+      long[] seenAtStart = new long[2];
+      List<Long> epochEnds = new ArrayList<>();
+      SparsityController probe = new SparsityController() {
+        @Override
+        public Mask start(TrainingState s) {
+          seenAtStart[0] = s.step();
+          seenAtStart[1] = s.epoch();
+          return dense;
+        }
+
+        @Override
+        public Mask atEpochEnd(TrainingState s) {
+          epochEnds.add(s.step());
+          return s.mask();
+        }
+      };
+      // 7 steps per epoch, T = 21; from step 9 (epoch 1, batch 2): epoch 1 ends at 14, 2 at 21
+      TrainingSummary s = loop(data, OptimizerSpec.adam(1e-3), LrSchedules.constant())
+          .run(m, probe, new TrainingContext(1, 5, null, 9));
+      assertThat(seenAtStart).containsExactly(9, 1);
+      assertThat(epochEnds).containsExactly(14L, 21L);
+      assertThat(s.epochs()).isEqualTo(1);
+      assertThat(s.steps()).isEqualTo(12);
+    }
+  }
+
+  @Test
+  void aControllerWithoutAStartMaskIsNamed() {
+    try (BatchSource data = BatchSources.of(TRAIN); DjlModel m = MaskedTrainingTest.mlp(3)) {
+      SparsityController none = s -> null;
+      assertThatThrownBy(() -> loop(data, OptimizerSpec.adam(1e-3), LrSchedules.constant())
+          .run(m, none, new TrainingContext(0, 1, null)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("the sparsity controller returned no mask at the start");
+    }
+  }
+
+  @Test
   void aStartStepAtOrPastTheEndIsRefused() {
     try (BatchSource data = BatchSources.of(TRAIN); DjlModel m = MaskedTrainingTest.mlp(3)) {
       TrainingLoop loop = loop(data, OptimizerSpec.adam(1e-3), LrSchedules.constant());
