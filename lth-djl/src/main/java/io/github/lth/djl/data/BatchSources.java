@@ -40,6 +40,23 @@ public final class BatchSources {
   }
 
   /**
+   * Images scaled to {@code [0, 1]} and normalised per channel as {@code (x − mean[c]) /
+   * std[c]}, for example with the statistics of the training set:
+   *
+   * <pre>{@code
+   * ChannelStats stats = ChannelStats.of(data.train());
+   * ImageBatches train = BatchSources.of(data.train(), stats.mean(), stats.std());
+   * ImageBatches test = BatchSources.of(data.test(), stats.mean(), stats.std());
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if the arrays do not have one entry per channel, a std is
+   *     not positive and finite, or a mean is not finite
+   */
+  public static ImageBatches of(ImageDataset data, float[] mean, float[] std) {
+    return new ImageBatches(data, mean, std);
+  }
+
+  /**
    * Any DJL random-access data set, named after its class; see {@link DatasetBatches#builder()}
    * for a name or fingerprint of your own.
    *

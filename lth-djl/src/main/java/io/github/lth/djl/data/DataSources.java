@@ -13,8 +13,10 @@ import java.util.List;
 /**
  * Finds a data set from the value of the command line's {@code --data} flag: {@code embedded}
  * (the default, a 6,000/1,000 image stratified Fashion-MNIST sample inside the jar), {@code
- * fashion-mnist} (the Debian package {@code dataset-fashion-mnist}), or a directory holding the
- * four MNIST-style IDX files, plain or gzipped.
+ * fashion-mnist} (the Debian package {@code dataset-fashion-mnist}), or a directory: the four
+ * MNIST-style IDX files (plain or gzipped), the binary CIFAR-10 or CIFAR-100 files (see {@link
+ * CifarReader}) or an image folder with {@code train/<class>/} and {@code test/<class>/} (see
+ * {@link ImageFolderReader}).
  *
  * <pre>{@code
  * TrainTestSplit data = DataSources.load("fashion-mnist");
@@ -43,8 +45,8 @@ public final class DataSources {
    * Loads the data set named by a {@code --data} value.
    *
    * @throws IllegalArgumentException for an unknown spec, a missing Fashion-MNIST package or a
-   *     directory without the IDX files
-   * @throws IOException if an IDX file cannot be read or is corrupt
+   *     directory holding no known data set
+   * @throws IOException if a data file cannot be read or is corrupt
    */
   public static TrainTestSplit load(String spec) throws IOException {
     if (spec == null || spec.isBlank() || spec.equals(EMBEDDED)) {
@@ -55,7 +57,8 @@ public final class DataSources {
     }
     Path dir = Path.of(spec);
     checkArgument(Files.isDirectory(dir),
-        "data set: unknown data set '%s' (use embedded, fashion-mnist or a directory of IDX files)",
+        "data set: unknown data set '%s' (use embedded, fashion-mnist or a directory of IDX files,"
+            + " CIFAR binary files or train/ and test/ image folders)",
         spec);
     return directory(dir);
   }
@@ -90,15 +93,50 @@ public final class DataSources {
   }
 
   /**
-   * A directory with {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte}, {@code
-   * t10k-images-idx3-ubyte} and {@code t10k-labels-idx1-ubyte}, each plain or with {@code .gz};
-   * classes = largest label of either set + 1. The sets are named after the directory.
+   * A directory data set, recognised in this order: any of the IDX files {@code
+   * train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte}
+   * and {@code t10k-labels-idx1-ubyte} (each plain or with {@code .gz}; all four are then
+   * required; classes = largest label of either set + 1); CIFAR-10 ({@code data_batch_1.bin} or
+   * {@code test_batch.bin}); CIFAR-100 ({@code train.bin} or {@code test.bin}, fine labels); an
+   * image folder (sub-directories {@code train} and {@code test}). The sets are named after the
+   * directory.
+   *
+   * @throws IllegalArgumentException if the directory holds none of these (the message lists
+   *     what was looked for) or a file of the recognised kind is missing
+   * @throws IOException if a data file cannot be read or is corrupt
    */
   public static TrainTestSplit directory(Path dir) throws IOException {
     checkArgument(Files.isDirectory(dir), "data set %s: not a directory", dir);
+    for (String base : IDX_FILES) {
+      if (Files.isRegularFile(dir.resolve(base))
+          || Files.isRegularFile(dir.resolve(base + ".gz"))) {
+        return readDirectory(dir, nameOf(dir), 1);
+      }
+    }
+    if (Files.isRegularFile(dir.resolve(CifarReader.CIFAR10_TRAIN_FILES.get(0)))
+        || Files.isRegularFile(dir.resolve(CifarReader.CIFAR10_TEST_FILE))) {
+      return CifarReader.cifar10(dir);
+    }
+    if (Files.isRegularFile(dir.resolve(CifarReader.CIFAR100_TRAIN_FILE))
+        || Files.isRegularFile(dir.resolve(CifarReader.CIFAR100_TEST_FILE))) {
+      return CifarReader.cifar100(dir);
+    }
+    if (Files.isDirectory(dir.resolve(ImageFolderReader.TRAIN))
+        || Files.isDirectory(dir.resolve(ImageFolderReader.TEST))) {
+      return ImageFolderReader.read(dir);
+    }
+    throw new IllegalArgumentException(String.format("data set %s: no known data set; looked for"
+        + " IDX files (%s, each optionally .gz), CIFAR-10 files (%s, %s), CIFAR-100 files (%s,"
+        + " %s) and an image folder (%s/<class>/, %s/<class>/)", dir,
+        String.join(", ", IDX_FILES), String.join(", ", CifarReader.CIFAR10_TRAIN_FILES),
+        CifarReader.CIFAR10_TEST_FILE, CifarReader.CIFAR100_TRAIN_FILE,
+        CifarReader.CIFAR100_TEST_FILE, ImageFolderReader.TRAIN, ImageFolderReader.TEST));
+  }
+
+  /** The name of the sets read from a directory: its last path element. */
+  static String nameOf(Path dir) {
     Path fileName = dir.toAbsolutePath().normalize().getFileName();
-    String name = fileName == null ? "data" : fileName.toString();
-    return readDirectory(dir, name, 1);
+    return fileName == null ? "data" : fileName.toString();
   }
 
   private static TrainTestSplit readDirectory(Path dir, String name, int minClasses)

@@ -18,9 +18,10 @@ import java.util.function.Supplier;
 
 /**
  * The fast {@link BatchSource}: an {@link ImageDataset} copied to each device once (float32 NCHW
- * pixels scaled to {@code [0, 1]}, optionally normalised as {@code (x − mean) / std}; int64
- * labels). A pass uploads its order once; every batch is a slice of that order and a gather on
- * the device, so no step copies anything from the host.
+ * pixels scaled to {@code [0, 1]}, optionally normalised as {@code (x − mean) / std} with one
+ * mean and std for all channels or one per channel; int64 labels). A pass uploads its order
+ * once; every batch is a slice of that order and a gather on the device, so no step copies
+ * anything from the host.
  *
  * <pre>{@code
  * try (ImageBatches train = BatchSources.of(data.train(), 0.2860f, 0.3530f)) {
@@ -36,6 +37,9 @@ public final class ImageBatches implements BatchSource {
   private final ImageDataset data;
   private final float mean;
   private final float std;
+  // Per-channel normalisation, or null.
+  private final float[] means;
+  private final float[] stds;
   private final Supplier<String> fingerprint;
   private final Map<Device, DeviceImages> onDevice = new LinkedHashMap<>();
   private boolean closed;
@@ -47,7 +51,29 @@ public final class ImageBatches implements BatchSource {
     checkArgument(Float.isFinite(mean), "normalization mean must be finite: %s", mean);
     this.mean = std == 0 ? 0 : mean;
     this.std = std;
+    this.means = null;
+    this.stds = null;
     // Hashing the pixels of the full Fashion-MNIST takes a while; config writers ask repeatedly.
+    this.fingerprint = Suppliers.memoize(data::fingerprint);
+  }
+
+  ImageBatches(ImageDataset data, float[] mean, float[] std) {
+    this.data = Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(mean, "mean");
+    Objects.requireNonNull(std, "std");
+    checkArgument(mean.length == data.channels() && std.length == data.channels(),
+        "per-channel normalization of %s: %s means and %s stds for %s channels", data.name(),
+        mean.length, std.length, data.channels());
+    for (int c = 0; c < mean.length; c++) {
+      checkArgument(std[c] > 0 && Float.isFinite(std[c]),
+          "normalization std of channel %s must be positive and finite: %s", c, (Object) std[c]);
+      checkArgument(Float.isFinite(mean[c]), "normalization mean of channel %s must be finite: %s",
+          c, (Object) mean[c]);
+    }
+    this.mean = 0;
+    this.std = 0;
+    this.means = mean.clone();
+    this.stds = std.clone();
     this.fingerprint = Suppliers.memoize(data::fingerprint);
   }
 
@@ -58,17 +84,48 @@ public final class ImageBatches implements BatchSource {
 
   /** Whether the pixels are normalised after scaling to {@code [0, 1]}. */
   public boolean normalized() {
-    return std != 0;
+    return std != 0 || means != null;
   }
 
-  /** Mean subtracted from the scaled pixels (0 without normalisation). */
+  /** Whether each channel has its own mean and std ({@link #channelMeans()}). */
+  public boolean perChannel() {
+    return means != null;
+  }
+
+  /**
+   * Mean subtracted from the scaled pixels (0 without normalisation).
+   *
+   * @throws IllegalStateException with per-channel normalisation; see {@link #channelMeans()}
+   */
   public float mean() {
+    checkState(means == null, "%s is normalised per channel: use channelMeans()", name());
     return mean;
   }
 
-  /** Standard deviation the scaled pixels are divided by (0 without normalisation). */
+  /**
+   * Standard deviation the scaled pixels are divided by (0 without normalisation).
+   *
+   * @throws IllegalStateException with per-channel normalisation; see {@link #channelStds()}
+   */
   public float std() {
+    checkState(stds == null, "%s is normalised per channel: use channelStds()", name());
     return std;
+  }
+
+  /** The mean subtracted from each channel: the per-channel means, or the scalar mean repeated. */
+  public float[] channelMeans() {
+    return means != null ? means.clone() : repeat(mean);
+  }
+
+  /** The std each channel is divided by: the per-channel stds, or the scalar std repeated. */
+  public float[] channelStds() {
+    return stds != null ? stds.clone() : repeat(std);
+  }
+
+  private float[] repeat(float value) {
+    float[] a = new float[data.channels()];
+    java.util.Arrays.fill(a, value);
+    return a;
   }
 
   @Override
@@ -134,7 +191,9 @@ public final class ImageBatches implements BatchSource {
 
   private synchronized DeviceImages images(Device device) {
     checkState(!closed, "image batches of %s were closed", name());
-    return onDevice.computeIfAbsent(device, d -> DeviceImages.upload(data, d, mean, std));
+    return onDevice.computeIfAbsent(device, d -> means != null
+        ? DeviceImages.upload(data, d, means, stds)
+        : DeviceImages.upload(data, d, mean, std));
   }
 
   /** The device copy, if one was made (for tests). */
@@ -154,6 +213,10 @@ public final class ImageBatches implements BatchSource {
 
   @Override
   public String toString() {
+    if (means != null) {
+      return String.format("%s, normalised per channel (x - %s) / %s", data,
+          java.util.Arrays.toString(means), java.util.Arrays.toString(stds));
+    }
     return normalized()
         ? String.format("%s, normalised (x - %s) / %s", data, mean, std)
         : data.toString();

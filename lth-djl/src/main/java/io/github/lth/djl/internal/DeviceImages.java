@@ -29,6 +29,21 @@ public final class DeviceImages implements AutoCloseable {
 
   /** Copies {@code data} to {@code device}; {@code std} 0 means no normalisation. */
   public static DeviceImages upload(ImageDataset data, Device device, float mean, float std) {
+    return upload(data, device, mean, std, null, null);
+  }
+
+  /**
+   * Copies {@code data} to {@code device}, normalising channel {@code c} as {@code (x − mean[c])
+   * / std[c]} after scaling to {@code [0, 1]}. The caller has checked the arrays (one positive
+   * finite std and one finite mean per channel).
+   */
+  public static DeviceImages upload(ImageDataset data, Device device, float[] mean,
+      float[] std) {
+    return upload(data, device, 0, 0, mean, std);
+  }
+
+  private static DeviceImages upload(ImageDataset data, Device device, float mean, float std,
+      float[] means, float[] stds) {
     NDManager m = NDManager.newBaseManager(device);
     try {
       Shape shape = new Shape(data.size(), data.channels(), data.height(), data.width());
@@ -40,6 +55,12 @@ public final class DeviceImages implements AutoCloseable {
       raw.close();
       if (std != 0) {
         images.subi(mean).divi(std);
+      }
+      if (means != null) {
+        Shape perChannel = new Shape(1, data.channels(), 1, 1);
+        try (NDArray m0 = m.create(means, perChannel); NDArray s0 = m.create(stds, perChannel)) {
+          images.subi(m0).divi(s0);
+        }
       }
       int[] l = data.labels();
       long[] wide = new long[l.length];
