@@ -81,7 +81,8 @@ final class ImpCommand implements Callable<Integer> {
 
   @Option(names = "--data", defaultValue = "embedded", paramLabel = "embedded|fashion-mnist|DIR",
       description = "Data set: the embedded 6,000/1,000 Fashion-MNIST sample, the Debian package"
-          + " dataset-fashion-mnist, or a directory of MNIST-format IDX files."
+          + " dataset-fashion-mnist, or a directory: MNIST-format IDX files, CIFAR-10/100 binary"
+          + " files, or an image folder (train/CLASS/*.png|jpg, test/CLASS/...)."
           + " Default: ${DEFAULT-VALUE}.")
   String data;
 
