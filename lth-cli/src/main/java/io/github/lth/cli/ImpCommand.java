@@ -87,7 +87,8 @@ final class ImpCommand implements Callable<Integer> {
   String data;
 
   @Option(names = "--model", defaultValue = "lenet300", paramLabel = "NAME",
-      description = "lenet300, conv2, conv4, conv6 or resnet20. Default: ${DEFAULT-VALUE}.")
+      description = "lenet300, conv2, conv4, conv6, resnet20, resnet18 or vgg16."
+          + " Default: ${DEFAULT-VALUE}.")
   String model;
 
   @Option(names = "--target-sparsity", defaultValue = "0.9", paramLabel = "S",

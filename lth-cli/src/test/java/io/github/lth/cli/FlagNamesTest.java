@@ -77,7 +77,7 @@ class FlagNamesTest {
             Files.createTempDirectory(tmp, "idx")), "--data"),
         new Failure("validation", () -> DataSources.embedded().train().splitValidation(1.5, 0),
             "--validation"),
-        new Failure("model", () -> Models.create("vgg16", 1, 28, 28, 10), "--model"),
+        new Failure("model", () -> Models.create("vgg19", 1, 28, 28, 10), "--model"),
         new Failure("model too large", () -> Models.create("conv6", 1, 4, 4, 10), "--model"),
         new Failure("device", () -> Devices.parse("tpu"), "--device"),
         new Failure("epochs", () -> ClassificationTask.builder().optEpochs(0), "--epochs"),

@@ -22,6 +22,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.assertj.core.data.Offset;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ModelsTest {
   /** name, channels, height, width, classes, all parameters, trainable parameters. */
@@ -43,7 +45,11 @@ class ModelsTest {
         Arguments.of("conv6", 1, 28, 28, 10, conv(6, 1, 28, 28, 10), conv(6, 1, 28, 28, 10)),
         Arguments.of("conv6", 3, 32, 32, 7, conv(6, 3, 32, 32, 7), conv(6, 3, 32, 32, 7)),
         Arguments.of("resnet20", 1, 28, 28, 10, resnet20(1, 10, true), resnet20(1, 10, false)),
-        Arguments.of("resnet20", 3, 32, 32, 7, resnet20(3, 7, true), resnet20(3, 7, false)));
+        Arguments.of("resnet20", 3, 32, 32, 7, resnet20(3, 7, true), resnet20(3, 7, false)),
+        Arguments.of("resnet18", 3, 32, 32, 10, resnet18(3, 10, true), resnet18(3, 10, false)),
+        Arguments.of("resnet18", 1, 28, 28, 7, resnet18(1, 7, true), resnet18(1, 7, false)),
+        Arguments.of("vgg16", 3, 32, 32, 10, vgg16(3, 10, true), vgg16(3, 10, false)),
+        Arguments.of("vgg16", 1, 64, 48, 7, vgg16(1, 7, true), vgg16(1, 7, false)));
   }
 
   @ParameterizedTest(name = "{0} on {1}x{2}x{3}")
@@ -84,6 +90,13 @@ class ModelsTest {
     assertThat(conv(4, 3, 32, 32, 10)).isEqualTo(2_425_930L);
     assertThat(conv(6, 3, 32, 32, 10)).isEqualTo(2_262_602L);
     assertThat(resnet20(3, 10, false)).isEqualTo(272_474L);
+    // ResNet-18 (CIFAR) and VGG-16 with BatchNorm as PyTorch counts them (torchvision-style
+    // convolutions: no bias in the ResNet, bias in VGG); DJL adds BatchNorm's running mean and
+    // variance, 2 x 4,800 and 2 x 4,224 values without gradient.
+    assertThat(resnet18(3, 10, false)).isEqualTo(11_173_962L);
+    assertThat(resnet18(3, 10, true)).isEqualTo(11_183_562L);
+    assertThat(vgg16(3, 10, false)).isEqualTo(14_728_266L);
+    assertThat(vgg16(3, 10, true)).isEqualTo(14_736_714L);
   }
 
   @Test
@@ -161,23 +174,51 @@ class ModelsTest {
       assertThat(ParameterSelectors.defaults().select(resnet.parameters()))
           .extracting(ParameterInfo::name).first().isEqualTo("conv1_weight");
     }
+    try (DjlModel resnet = DjlModel.create(Models.create("resnet18", 3, 8, 8, 10),
+            new Shape(1, 3, 8, 8), Device.cpu(), 1);
+        DjlModel vgg = DjlModel.create(Models.create("vgg16", 3, 32, 32, 10),
+            new Shape(1, 3, 32, 32), Device.cpu(), 1)) {
+      // Chen et al.: 16 block convolutions and 3 projections; conv1 and fc stay dense
+      List<String> expected = new ArrayList<>();
+      for (String name : expectedNames("resnet18")) {
+        if (name.endsWith("conv1_weight") || name.endsWith("conv2_weight")
+            || name.endsWith("shortcut_conv_weight")) {
+          expected.add(name);
+        }
+      }
+      expected.remove("conv1_weight");
+      assertThat(Models.defaultPrunable("resnet18").select(resnet.parameters()))
+          .extracting(ParameterInfo::name).hasSize(19).containsExactlyElementsOf(expected);
+      // Frankle et al. 2020 (OpenLTH VGG): every convolution; fc, biases, BatchNorm dense
+      List<String> convs = new ArrayList<>();
+      for (int i = 1; i <= 13; i++) {
+        convs.add("conv" + i + "_weight");
+      }
+      assertThat(Models.defaultPrunable("vgg16").select(vgg.parameters()))
+          .extracting(ParameterInfo::name).containsExactlyElementsOf(convs);
+    }
+    assertThat(Models.presetDescription("resnet18"))
+        .isEqualTo(Models.presetDescription("resnet20"));
+    assertThat(Models.presetDescription("vgg16")).isEqualTo("all convolution weights;"
+        + " classifier, biases, BatchNorm dense (Frankle et al. 2020)");
     assertThat(Models.presets()).containsOnlyKeys(Models.names());
     assertThat(Models.presetDescription("conv6")).isEqualTo("all linear and convolution"
         + " weights except the output layer; biases dense (Frankle & Carbin 2019)");
     assertThat(Models.presetDescription("resnet20")).isEqualTo("all convolution weights except"
         + " conv1; classifier, biases, BatchNorm dense (Chen et al. 2021)");
-    assertThatThrownBy(() -> Models.defaultPrunable("vgg16"))
-        .hasMessage("model: unknown model 'vgg16' (known: lenet300, conv2, conv4, conv6,"
-            + " resnet20)");
+    assertThatThrownBy(() -> Models.defaultPrunable("vgg19"))
+        .hasMessage("model: unknown model 'vgg19' (known: lenet300, conv2, conv4, conv6,"
+            + " resnet20, resnet18, vgg16)");
   }
 
   @Test
   void unknownModel() {
-    assertThatThrownBy(() -> Models.create("vgg16", 3, 32, 32, 10))
+    assertThatThrownBy(() -> Models.create("vgg19", 3, 32, 32, 10))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("model: unknown model 'vgg16' (known: lenet300, conv2, conv4, conv6,"
-            + " resnet20)");
-    assertThat(Models.names()).containsExactly("lenet300", "conv2", "conv4", "conv6", "resnet20");
+        .hasMessage("model: unknown model 'vgg19' (known: lenet300, conv2, conv4, conv6,"
+            + " resnet20, resnet18, vgg16)");
+    assertThat(Models.names()).containsExactly("lenet300", "conv2", "conv4", "conv6", "resnet20",
+        "resnet18", "vgg16");
   }
 
   @Test
@@ -189,6 +230,48 @@ class ModelsTest {
     assertThatThrownBy(() -> Models.create("lenet300", 0, 28, 28, 10))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("model lenet300: image shape must be positive: 0x28x28");
+    assertThatThrownBy(() -> Models.create("vgg16", 3, 32, 16, 10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("model vgg16: images of 32x16 are too small for 5 2x2 poolings (need at"
+            + " least 32x32)");
+    assertThatThrownBy(() -> Models.vgg16(28, 28, 10))
+        .hasMessage("model vgg16: images of 28x28 are too small for 5 2x2 poolings (need at"
+            + " least 32x32)");
+    assertThatThrownBy(() -> Models.vgg16(32, 32, 0))
+        .hasMessage("model vgg16: number of classes must be positive: 0");
+    assertThatThrownBy(() -> Models.resnet18(-1))
+        .hasMessage("model resnet18: number of classes must be positive: -1");
+    // global pooling: ResNet-18 takes small images (stride-2 convolutions round up)
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Block block = Models.create("resnet18", 3, 4, 4, 10);
+      block.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 4, 4));
+      NDArray out = block.forward(new ParameterStore(manager, false),
+          new NDList(manager.ones(new Shape(2, 3, 4, 4))), false).singletonOrThrow();
+      assertThat(out.getShape()).isEqualTo(new Shape(2, 10));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"resnet18", "vgg16"})
+  void sameSeedSameWeights(String name) {
+    Shape input = new Shape(1, 3, 32, 32);
+    try (DjlModel a = DjlModel.create(Models.create(name, 3, 32, 32, 10), input, Device.cpu(), 5);
+        DjlModel b = DjlModel.create(Models.create(name, 3, 32, 32, 10), input, Device.cpu(), 5);
+        DjlModel c = DjlModel.create(Models.create(name, 3, 32, 32, 10), input, Device.cpu(),
+            6)) {
+      assertThat(a.parameters()).extracting(ParameterInfo::name)
+          .isEqualTo(expectedNames(name));
+      // Arrays.equals: AssertJ's containsExactly diffs in quadratic time, too slow at 2M values
+      for (String p : List.of("conv1_weight", "fc_weight")) {
+        assertThat(Arrays.equals(c.parameterArray(p).toFloatArray(),
+            a.parameterArray(p).toFloatArray())).as(p).isFalse();
+      }
+      for (ParameterInfo p : a.parameters()) {
+        assertThat(Arrays.equals(b.parameterArray(p.name()).toFloatArray(),
+            a.parameterArray(p.name()).toFloatArray())).as(p.name()).isTrue();
+      }
+      assertThat(a.heads()).containsExactly("fc");
+    }
   }
 
   @Test
@@ -247,15 +330,58 @@ class ModelsTest {
     return total + 64L * classes + classes;
   }
 
+  /** CIFAR ResNet-18: like {@link #resnet20}, 64-128-256-512 channels, two blocks a stage. */
+  static long resnet18(int c, int classes, boolean withRunningStats) {
+    int bnPer = withRunningStats ? 4 : 2;
+    long total = c * 64L * 9 + bnPer * 64L;
+    int in = 64;
+    for (int width : new int[] {64, 128, 256, 512}) {
+      for (int b = 0; b < 2; b++) {
+        total += (long) in * width * 9 + bnPer * width + (long) width * width * 9 + bnPer * width;
+        if (in != width) {
+          total += (long) in * width + bnPer * width;
+        }
+        in = width;
+      }
+    }
+    return total + 512L * classes + classes;
+  }
+
+  /** VGG-16: thirteen 3x3 convolutions with bias, each with BatchNorm, then 512 -> classes. */
+  static long vgg16(int c, int classes, boolean withRunningStats) {
+    int bnPer = withRunningStats ? 4 : 2;
+    long total = 0;
+    int in = c;
+    for (int width : VGG16_WIDTHS) {
+      total += (long) in * width * 9 + width + (long) bnPer * width;
+      in = width;
+    }
+    return total + 512L * classes + classes;
+  }
+
+  private static final int[] VGG16_WIDTHS =
+      {64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512};
+
   // ---- parameter names ----
 
   static List<String> expectedNames(String model) {
     List<String> names = new ArrayList<>();
-    if (model.equals("resnet20")) {
+    if (model.equals("vgg16")) {
+      for (int i = 1; i <= 13; i++) {
+        names.add("conv" + i + "_weight");
+        names.add("conv" + i + "_bias");
+        bn(names, "bn" + i);
+      }
+      names.add("fc_weight");
+      names.add("fc_bias");
+      return names;
+    }
+    if (model.startsWith("resnet")) {
+      boolean deep = model.equals("resnet18");
       names.add("conv1_weight");
       bn(names, "bn1");
-      for (int stage = 1; stage <= 3; stage++) {
-        for (int b = 0; b < 3; b++) {
+      for (int stage = 1; stage <= (deep ? 4 : 3); stage++) {
+        for (int b = 0; b < (deep ? 2 : 3); b++) {
           String p = "stage" + stage + "_block" + b + "_";
           names.add(p + "conv1_weight");
           bn(names, p + "bn1");
