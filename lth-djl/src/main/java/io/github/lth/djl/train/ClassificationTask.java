@@ -2,7 +2,6 @@ package io.github.lth.djl.train;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import ai.djl.ndarray.NDArray;
 import io.github.lth.core.Metrics;
 import io.github.lth.core.SparsityController;
 import io.github.lth.core.Task;
@@ -116,11 +115,6 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
   @Override
   public void close() {
     task.close();
-  }
-
-  /** Per-sample softmax cross-entropy of logits {@code [b, c]} and int64 labels {@code [b]}. */
-  static NDArray crossEntropy(NDArray logits, NDArray labels) {
-    return ClassificationObjective.crossEntropy(logits, labels);
   }
 
   /**

@@ -141,7 +141,7 @@ class MaskedTrainingTest {
               "02Linear_bias", "04Linear_weight", "04Linear_bias");
           for (int i = 0; i < 5; i++) {
             try (NDManager batch = data.newSubManager()) {
-              t.step(batch, () -> ClassificationTask.crossEntropy(
+              t.step(batch, () -> ClassificationObjective.crossEntropy(
                   m.forward(new NDList(x), true).singletonOrThrow(), y).mean());
             }
           }
