@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -13,7 +14,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Draws the lottery-ticket curve: the primary metric of each round against the share of weights
- * remaining, on a log axis, with the dense network's value as a horizontal line.
+ * remaining, on a log axis, with the dense network's value as a horizontal line and one line per
+ * branch (control), each point at the sparsity of the mask the branch trained.
  *
  * <pre>{@code
  * CurvePlot.write(result.rounds(), "accuracy", Path.of("curve.png"));
@@ -24,26 +26,58 @@ public final class CurvePlot {
 
   /** Writes a PNG to {@code file} (the name may end in anything; PNG bytes are written). */
   public static void write(List<Round> rounds, String metric, Path file) throws IOException {
+    write(rounds, metric, Map.of(), file);
+  }
+
+  /** Writes the curve with a line per branch, in the map's order. */
+  public static void write(List<Round> rounds, String metric, Map<String, List<Round>> branches,
+      Path file) throws IOException {
+    Files.write(file, png(rounds, metric, branches));
+  }
+
+  /** The curve as PNG bytes. */
+  public static byte[] png(List<Round> rounds, String metric, Map<String, List<Round>> branches)
+      throws IOException {
     System.setProperty("java.awt.headless", "true");
     XYChart chart = new XYChartBuilder().width(800).height(500)
-        .title("IMP: " + metric + " vs. weights remaining")
+        .title((branches.isEmpty() ? "IMP: " : "IMP and controls: ") + metric
+            + " vs. weights remaining")
         .xAxisTitle("weights remaining (%)").yAxisTitle(metric).build();
     chart.getStyler().setXAxisLogarithmic(true);
     chart.getStyler().setXAxisDecimalPattern("0.##");
     chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSW);
+    double min = 100;
+    double[][] ticket = series(rounds, metric);
+    XYSeries tickets = chart.addSeries("IMP subnetworks", ticket[0], ticket[1]);
+    tickets.setMarker(SeriesMarkers.CIRCLE);
+    for (double x : ticket[0]) {
+      min = Math.min(min, x);
+    }
+    for (Map.Entry<String, List<Round>> b : branches.entrySet()) {
+      double[][] line = series(b.getValue().stream().filter(r -> r.metrics().has(metric))
+          .toList(), metric);
+      if (line[0].length > 0) {
+        chart.addSeries(b.getKey(), line[0], line[1]).setMarker(SeriesMarkers.DIAMOND);
+        for (double x : line[0]) {
+          min = Math.min(min, x);
+        }
+      }
+    }
+    double denseValue = rounds.get(0).metrics().get(metric);
+    XYSeries dense = chart.addSeries("dense", new double[] {min * 0.9, 100},
+        new double[] {denseValue, denseValue});
+    dense.setMarker(SeriesMarkers.NONE);
+    return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  /** Remaining weights (%) and metric values of some rounds. */
+  private static double[][] series(List<Round> rounds, String metric) {
     double[] remaining = new double[rounds.size()];
     double[] values = new double[rounds.size()];
     for (int i = 0; i < rounds.size(); i++) {
       remaining[i] = 100 * (1 - rounds.get(i).sparsity());
       values[i] = rounds.get(i).metrics().get(metric);
     }
-    XYSeries tickets = chart.addSeries("IMP subnetworks", remaining, values);
-    tickets.setMarker(SeriesMarkers.CIRCLE);
-    double min = Math.min(remaining[remaining.length - 1], 100) * 0.9;
-    XYSeries dense = chart.addSeries("dense", new double[] {min, 100},
-        new double[] {values[0], values[0]});
-    dense.setMarker(SeriesMarkers.NONE);
-    byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-    Files.write(file, png);
+    return new double[][] {remaining, values};
   }
 }

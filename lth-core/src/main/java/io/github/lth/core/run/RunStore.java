@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -69,6 +70,8 @@ public final class RunStore implements Closeable {
   public static final String MASK = "mask.npz";
   public static final String METRICS = "metrics.json";
   public static final String TRAINED_WEIGHTS = "weights.npz";
+  /** The directory under a run that holds its branches (controls), one directory each. */
+  public static final String BRANCHES = "branches";
   private static final String LOCK = ".lock";
   /**
    * The run format this version writes. Format 2 (validation split, val_/test_ metrics, late
@@ -173,14 +176,50 @@ public final class RunStore implements Closeable {
 
   /** The directory of a round, e.g. {@code round-03}. */
   public Path roundDirectory(int round) {
-    return dir.resolve(String.format(Locale.ROOT, "round-%02d", round));
+    return dir.resolve(roundDirectoryName(round));
+  }
+
+  /** The name of a round's directory: {@code round-03}. */
+  public static String roundDirectoryName(int round) {
+    return String.format(Locale.ROOT, "round-%02d", round);
   }
 
   /** The complete rounds 0, 1, ... up to the first one missing. */
   public List<Round> completedRounds() throws IOException {
+    return readRounds(dir);
+  }
+
+  /**
+   * Every complete round, in index order, also when earlier ones are missing (a branch trains
+   * only the rounds asked for).
+   */
+  public List<Round> storedRounds() throws IOException {
+    return readStoredRounds(dir);
+  }
+
+  static List<Round> readRounds(Path dir) throws IOException {
     List<Round> out = new ArrayList<>();
-    for (int r = 0; Files.isDirectory(roundDirectory(r)); r++) {
-      out.add(readRound(r));
+    for (int r = 0; Files.isDirectory(dir.resolve(roundDirectoryName(r))); r++) {
+      out.add(readRound(dir, r));
+    }
+    return out;
+  }
+
+  static List<Round> readStoredRounds(Path dir) throws IOException {
+    List<Integer> indices = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "round-*")) {
+      for (Path p : s) {
+        String digits = p.getFileName().toString().substring("round-".length());
+        if (Files.isDirectory(p) && digits.matches("[0-9]{2,}")
+            && p.getFileName().toString().equals(roundDirectoryName(Integer.parseInt(digits)))) {
+          indices.add(Integer.parseInt(digits));
+        }
+      }
+    }
+    indices.sort(null);
+    List<Round> out = new ArrayList<>();
+    for (int r : indices) {
+      out.add(readRound(dir, r));
     }
     return out;
   }
@@ -221,17 +260,78 @@ public final class RunStore implements Closeable {
     fsync(dir);
   }
 
-  /** Rewrites results.csv, summary.json and curve.png from the rounds so far. */
+  /**
+   * Rewrites results.csv, summary.json and curve.png from the rounds so far, joined with the
+   * rounds of every branch stored under {@link #BRANCHES} (a column group and a curve each).
+   */
   public void writeSummary(List<Round> rounds, String primaryMetric) throws IOException {
-    writeString(dir.resolve(RESULTS), ResultsTable.csv(rounds));
+    Map<String, List<Round>> branches = readBranchRounds(dir);
+    writeString(dir.resolve(RESULTS), ResultsTable.csv(rounds, branches));
     JsonObject summary = new JsonObject();
     summary.addProperty("primary_metric", primaryMetric);
     summary.add("rounds", GSON.toJsonTree(rounds.stream().map(RunStore::roundJson).toList()));
+    if (!branches.isEmpty()) {
+      JsonObject b = new JsonObject();
+      branches.forEach((name, list) -> b.add(name,
+          GSON.toJsonTree(list.stream().map(RunStore::roundJson).toList())));
+      summary.add("branches", b);
+    }
     writeString(dir.resolve(SUMMARY), GSON.toJson(summary));
     Path tmp = dir.resolve("." + CURVE + ".tmp");
-    CurvePlot.write(rounds, primaryMetric, tmp);
+    CurvePlot.write(rounds, primaryMetric, branches, tmp);
     Files.move(tmp, dir.resolve(CURVE), StandardCopyOption.REPLACE_EXISTING,
         StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Rewrites a run's results.csv, summary.json and curve.png (with its branches) unless another
+   * process holds the run: a run in progress rewrites them itself after its next round.
+   *
+   * @return whether the files were rewritten
+   */
+  public static boolean rewriteSummary(Path runDir) throws IOException {
+    JsonObject config = readJson(runDir.resolve(CONFIG));
+    String metric = config.getAsJsonObject("settings").get("primary_metric").getAsString();
+    try (FileChannel channel = FileChannel.open(runDir.resolve(LOCK), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE)) {
+      FileLock held;
+      try {
+        held = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        held = null;
+      }
+      if (held == null) {
+        return false;
+      }
+      try {
+        RunStore store = new RunStore(runDir, channel, held);
+        store.writeSummary(readRounds(runDir), metric);
+        return true;
+      } finally {
+        held.release();
+      }
+    }
+  }
+
+  /** The stored rounds of each branch of the run in {@code dir}, by branch name. */
+  static Map<String, List<Round>> readBranchRounds(Path dir) throws IOException {
+    Map<String, List<Round>> out = new TreeMap<>();
+    Path root = dir.resolve(BRANCHES);
+    if (!Files.isDirectory(root)) {
+      return out;
+    }
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(root, Files::isDirectory)) {
+      for (Path d : s) {
+        String name = d.getFileName().toString();
+        if (!name.startsWith(".") && Files.isRegularFile(d.resolve(CONFIG))) {
+          List<Round> rounds = readStoredRounds(d);
+          if (!rounds.isEmpty()) {
+            out.put(name, rounds);
+          }
+        }
+      }
+    }
+    return out;
   }
 
   @Override
@@ -243,8 +343,8 @@ public final class RunStore implements Closeable {
     }
   }
 
-  private Round readRound(int r) throws IOException {
-    Path d = roundDirectory(r);
+  private static Round readRound(Path dir, int r) throws IOException {
+    Path d = dir.resolve(roundDirectoryName(r));
     Mask mask = MaskIO.read(d.resolve(MASK));
     JsonObject json = readJson(d.resolve(METRICS));
     Map<String, Double> metrics = new LinkedHashMap<>();
@@ -324,7 +424,7 @@ public final class RunStore implements Closeable {
     return s.length() > 60 ? s.substring(0, 57) + "..." : s;
   }
 
-  private static JsonObject readJson(Path file) throws IOException {
+  static JsonObject readJson(Path file) throws IOException {
     try {
       return GSON.fromJson(Files.readString(file), JsonObject.class);
     } catch (JsonParseException | IllegalStateException e) {

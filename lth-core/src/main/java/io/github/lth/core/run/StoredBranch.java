@@ -1,0 +1,46 @@
+package io.github.lth.core.run;
+
+import com.google.common.collect.ImmutableList;
+import com.google.gson.JsonObject;
+import io.github.lth.core.Round;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A branch (control) of a run as stored under {@code runs/X/branches/NAME/}: its settings (the
+ * control, its seed, the run it branches from) and the rounds trained so far, each the same files
+ * as a run's round.
+ *
+ * <pre>{@code
+ * for (StoredBranch b : StoredRun.open(dir).branches()) {
+ *   System.out.println(b.name() + " (" + b.control() + "): rounds " + b.roundIndices());
+ * }
+ * }</pre>
+ *
+ * @param name the directory name, e.g. {@code reinit} or {@code perturbed-10}
+ * @param directory the branch directory
+ * @param settings the branch's settings (control, seed, run fingerprint)
+ * @param rounds the branch's complete rounds, by round index ascending; each round's index is
+ *     the run round whose mask it was derived from
+ */
+public record StoredBranch(String name, Path directory, JsonObject settings,
+    ImmutableList<Round> rounds) {
+
+  /** The control's specification, e.g. {@code random-mask} or {@code perturbed:10}. */
+  public String control() {
+    return settings.get("control").getAsString();
+  }
+
+  /** The round indices this branch has, ascending. */
+  public ImmutableList<Integer> roundIndices() {
+    return rounds.stream().map(Round::index).collect(ImmutableList.toImmutableList());
+  }
+
+  static StoredBranch read(Path dir) throws IOException {
+    JsonObject config = RunStore.readJson(dir.resolve(RunStore.CONFIG));
+    JsonObject settings = config.has("settings") ? config.getAsJsonObject("settings")
+        : new JsonObject();
+    return new StoredBranch(dir.getFileName().toString(), dir, settings,
+        ImmutableList.copyOf(RunStore.readStoredRounds(dir)));
+  }
+}
