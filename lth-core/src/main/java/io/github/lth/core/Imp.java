@@ -150,7 +150,17 @@ public final class Imp {
     return k;
   }
 
-  private static boolean isLate(Rewind rewind) {
+  /** The seed of a round's data order: round 0's for late rewinding, the round's own otherwise. */
+  static long dataSeed(long seed, long rewindStep, int round) {
+    return Seeds.derive(seed, "train", rewindStep > 0 ? 0 : round);
+  }
+
+  /** The step a round's training starts at: the rewind step after round 0 of late rewinding. */
+  static long startStep(long rewindStep, int round) {
+    return round > 0 && rewindStep > 0 ? rewindStep : 0;
+  }
+
+  static boolean isLate(Rewind rewind) {
     return rewind instanceof Rewind.ToStep || rewind instanceof Rewind.ToEpoch
         || rewind instanceof Rewind.ToFraction;
   }
@@ -321,11 +331,9 @@ public final class Imp {
       // Late rewinding continues round 0's schedule from step k: same data order, same
       // learning rate at every step; other rewinds train every round from step 0 with its own
       // data order.
-      boolean continueFromRewind = round > 0 && rewindStep > 0;
-      long dataSeed = Seeds.derive(seed, "train", rewindStep > 0 ? 0 : round);
-      long startStep = continueFromRewind ? rewindStep : 0;
       TrainingSummary training = task.train(model, SparsityControllers.fixed(mask),
-          new TrainingContext(round, dataSeed, listener, startStep));
+          new TrainingContext(round, dataSeed(seed, rewindStep, round), listener,
+              startStep(rewindStep, round)));
       if (round == 0 && rewindStep > 0) {
         checkState(rewindPoint != null, "rewind %s: round 0 ended after %s steps, before the "
             + "rewind point at step %s", rewind.spec(), training.steps(), rewindStep);

@@ -63,10 +63,13 @@ public final class CurvePlot {
         }
       }
     }
-    double denseValue = rounds.get(0).metrics().get(metric);
-    XYSeries dense = chart.addSeries("dense", new double[] {min * 0.9, 100},
-        new double[] {denseValue, denseValue});
-    dense.setMarker(SeriesMarkers.NONE);
+    // a branch's own curve has no round 0, hence no dense line
+    if (rounds.get(0).index() == 0 && rounds.get(0).sparsity() == 0) {
+      double denseValue = rounds.get(0).metrics().get(metric);
+      XYSeries dense = chart.addSeries("dense", new double[] {min * 0.9, 100},
+          new double[] {denseValue, denseValue});
+      dense.setMarker(SeriesMarkers.NONE);
+    }
     return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
   }
 

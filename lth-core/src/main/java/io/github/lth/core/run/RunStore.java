@@ -400,7 +400,11 @@ public final class RunStore implements Closeable {
     }
   }
 
-  private static String differences(JsonElement old, JsonObject now) {
+  /**
+   * The first three settings that differ between {@code old} and {@code now}, as
+   * {@code key: old -> new}, for error messages.
+   */
+  public static String differences(JsonElement old, JsonObject now) {
     if (old == null || !old.isJsonObject()) {
       return "its config.json has no settings";
     }
