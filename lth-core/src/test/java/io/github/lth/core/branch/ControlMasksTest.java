@@ -147,7 +147,7 @@ class ControlMasksTest {
     Weights other = Weights.builder().put("a", new long[] {2, 2}, new float[4]).build();
     assertThatThrownBy(() -> ControlMasks.naturalRandom(ticket, other, 0, 1))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("parameter a")
-        .hasMessageContaining("[2, 2]");
+        .hasMessageContaining("(2, 2)");
   }
 
   @Test
