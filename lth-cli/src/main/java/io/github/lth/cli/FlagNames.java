@@ -37,6 +37,13 @@ final class FlagNames {
       Map.entry("pre-trained weights", "--rewind"),
       Map.entry("run directory", "--out"),
       Map.entry("resume", "--resume"),
+      Map.entry("control", "--control"),
+      Map.entry("unknown control", "--control"),
+      Map.entry("perturbation", "--control"),
+      Map.entry("perturbed", "--control"),
+      Map.entry("natural-random threshold", "--control"),
+      Map.entry("round", "--rounds"),
+      Map.entry("branch name", "--name"),
       // lth-djl
       Map.entry("data set", "--data"),
       Map.entry("validation fraction", "--validation"),

@@ -190,37 +190,21 @@ final class ImpCommand implements Callable<Integer> {
     checkArgument(epochs == null || steps == null, "--epochs and --steps exclude each other");
     checkArgument(Models.names().contains(model), "--model: unknown model '%s' (known: %s)", model,
         String.join(", ", Models.names()));
+    checkArgument(validation >= 0 && validation < 1, "--validation must be in [0, 1): %s",
+        validation);
+    ClassificationSetup setup = new ClassificationSetup(data, model, epochs, steps, batchSize,
+        optimizer, learningRate, momentum, weightDecay, lrSchedule, validation, seed);
     Device dev = Devices.parse(device);
     var schedule = PruningSchedules.imp(rate, targetSparsity);
     var pruningCriterion = PruningCriteria.byName(pruning.criterion, seed);
     ParameterSelector selector = selector();
-    TrainTestSplit split = DataSources.load(data);
+    TrainTestSplit split = setup.loadData();
     ImageDataset train = split.train();
-    Rewind rewindTo = parseRewind(split);
-    checkArgument(validation >= 0 && validation < 1, "--validation must be in [0, 1): %s",
-        validation);
+    Rewind rewindTo = parseRewind(setup, split);
     boolean resumeRun = resume || outDirectory == null;
 
-    Block block = Models.create(model, train.channels(), train.height(), train.width(),
-        split.classes());
-    ClassificationTask.Builder taskBuilder = ClassificationTask.builder()
-        .setTrainData(train).setTestData(split.test()).optValidation(validation, seed)
-        .optBatchSize(batchSize).optOptimizer(optimizer);
-    if (steps != null) {
-      taskBuilder.optSteps(steps);
-    } else {
-      taskBuilder.optEpochs(epochs != null ? epochs : 5);
-    }
-    if (learningRate != null) {
-      taskBuilder.optLearningRate(learningRate);
-    }
-    if (momentum != null) {
-      taskBuilder.optMomentum(momentum);
-    }
-    taskBuilder.optWeightDecay(weightDecay).optLrSchedule(LrSchedules.parse(lrSchedule));
-    try (ClassificationTask task = taskBuilder.build();
-        DjlModel net = DjlModel.create(block,
-            new Shape(1, train.channels(), train.height(), train.width()), dev, seed)) {
+    try (ClassificationTask task = setup.task(split);
+        DjlModel net = setup.model(split, dev)) {
       Imp imp = Imp.builder()
           .setSchedule(schedule)
           .optCriterion(pruningCriterion)
@@ -293,14 +277,13 @@ final class ImpCommand implements Callable<Integer> {
   }
 
   /** Pre-trained weights come from .npz, .safetensors or a DJL .params file of the same model. */
-  private Rewind parseRewind(TrainTestSplit split) throws java.io.IOException {
+  private Rewind parseRewind(ClassificationSetup setup, TrainTestSplit split)
+      throws java.io.IOException {
     if (rewind.startsWith("pretrained:")) {
       Path file = Path.of(rewind.substring("pretrained:".length()));
       checkArgument(Files.isRegularFile(file), "--rewind pretrained: file %s not found", file);
-      ImageDataset train = split.train();
       Weights weights = file.toString().endsWith(".params")
-          ? ParamsFiles.read(file, Models.create(model, train.channels(), train.height(),
-              train.width(), split.classes()))
+          ? ParamsFiles.read(file, setup.block(split))
           : WeightsIO.read(file);
       return Rewinds.toPretrained(file.toString(), weights);
     }

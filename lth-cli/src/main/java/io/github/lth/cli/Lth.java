@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
         MaskCommand.class,
         CompareCommand.class,
         ImpCommand.class,
+        BranchCommand.class,
         CommandLine.HelpCommand.class,
     },
     footer = {
@@ -33,6 +34,7 @@ import picocli.CommandLine.Spec;
         "Examples:",
         "  lth mask --weights w.npz --sparsity 0.8 --out m.npz",
         "  lth compare m_seed1.npz m_seed2.npz",
+        "  lth imp --out runs/lenet && lth branch runs/lenet --control reinit",
         "  lth help mask",
         "",
         "Exit codes: 0 success, 2 bad input (one line on stderr), 1 unexpected failure.",

@@ -148,7 +148,8 @@ public final class Branch {
       store.storedRounds().forEach(r -> stored.add(r.index()));
       List<Integer> todo = chosen.stream().filter(r -> !stored.contains(r)).toList();
       int last = run.rounds().size() - 1;
-      listeners.forEach(l -> l.onRunStart(last, todo.isEmpty() ? last + 1 : todo.get(0)));
+      listeners.forEach(l -> l.onRunStart(last,
+          stored.isEmpty() || todo.isEmpty() ? 0 : todo.get(0)));
       if (!todo.isEmpty()) {
         Weights initial = run.initialWeights();
         Weights rewindPoint = rewindStep > 0 ? run.rewindWeights().orElseThrow(() ->
