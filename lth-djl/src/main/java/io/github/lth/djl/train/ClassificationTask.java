@@ -29,8 +29,7 @@ import java.util.Map;
  *
  * <p>Pixels are scaled to {@code [0, 1]} and optionally normalised; training batches are
  * optionally augmented ({@link Builder#optAugmentation}), validation and test batches never. The
- * model receives
- * {@code [batch, channels, height, width]} float32 images and must return
+ * model receives {@code [batch, channels, height, width]} float32 images and must return
  * {@code [batch, classes]} logits. Close the task to free the device copies.
  *
  * <pre>{@code
