@@ -1,5 +1,7 @@
 package io.github.lth.djl.data;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Batch;
@@ -47,6 +49,30 @@ public interface BatchSource extends AutoCloseable {
    * @throws IllegalArgumentException if a position is outside {@code [0, size())}
    */
   Epoch epoch(NDManager scope, Device device, int[] order);
+
+  /**
+   * The train-time augmentation of {@link #trainingEpoch}; {@link Augmentation#none()} (the
+   * default) for sources that do not augment.
+   */
+  default Augmentation augmentation() {
+    return Augmentation.none();
+  }
+
+  /**
+   * Prepares one training pass: as {@link #epoch}, with the source's {@link #augmentation()}
+   * applied to every batch, drawn from the run's {@code seed} and the {@code epoch} number, so
+   * that the same seed, epoch and positions give the same batches. {@link #epoch} itself never
+   * augments (evaluation uses it). The default, for sources without augmentation, is {@link
+   * #epoch}.
+   *
+   * @throws IllegalArgumentException if a position is outside {@code [0, size())} or the epoch
+   *     is negative
+   */
+  default Epoch trainingEpoch(NDManager scope, Device device, int[] order, long seed,
+      int epoch) {
+    checkArgument(epoch >= 0, "epoch must not be negative: %s", epoch);
+    return epoch(scope, device, order);
+  }
 
   /** One pass over the samples in a fixed order. */
   interface Epoch {

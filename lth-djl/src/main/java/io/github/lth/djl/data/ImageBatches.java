@@ -30,6 +30,10 @@ import java.util.function.Supplier;
  * }
  * }</pre>
  *
+ * <p>Training passes ({@link #trainingEpoch}) apply the source's {@link Augmentation}, if any,
+ * on the device: see {@link #withAugmentation}. Plain passes ({@link #epoch}, what evaluation
+ * uses) never augment.
+ *
  * <p>Batches of an ascending run of positions are views of the device copy, not copies: treat
  * batch arrays as read-only. Thread-safe; close it to free the device copies.
  */
@@ -40,6 +44,7 @@ public final class ImageBatches implements BatchSource {
   // Per-channel normalisation, or null.
   private final float[] means;
   private final float[] stds;
+  private final Augmentation augmentation;
   private final Supplier<String> fingerprint;
   private final Map<Device, DeviceImages> onDevice = new LinkedHashMap<>();
   private boolean closed;
@@ -53,6 +58,7 @@ public final class ImageBatches implements BatchSource {
     this.std = std;
     this.means = null;
     this.stds = null;
+    this.augmentation = Augmentation.none();
     // Hashing the pixels of the full Fashion-MNIST takes a while; config writers ask repeatedly.
     this.fingerprint = Suppliers.memoize(data::fingerprint);
   }
@@ -74,7 +80,44 @@ public final class ImageBatches implements BatchSource {
     this.std = 0;
     this.means = mean.clone();
     this.stds = std.clone();
+    this.augmentation = Augmentation.none();
     this.fingerprint = Suppliers.memoize(data::fingerprint);
+  }
+
+  private ImageBatches(ImageBatches base, Augmentation augmentation) {
+    this.data = base.data;
+    this.mean = base.mean;
+    this.std = base.std;
+    this.means = base.means;
+    this.stds = base.stds;
+    this.augmentation = augmentation;
+    // the same pixels and labels: share the (memoised) hash, not the device copies
+    this.fingerprint = base.fingerprint;
+  }
+
+  /**
+   * A new source of the same images and normalisation whose training passes ({@link
+   * #trainingEpoch}) apply {@code augmentation}; {@link Augmentation#none()} turns it off. The
+   * new source has device copies of its own (and closes them); this one is unchanged.
+   *
+   * <pre>{@code
+   * try (ImageBatches train = BatchSources.of(data.train(), stats.mean(), stats.std())
+   *     .withAugmentation(Augmentation.cropAndFlip(4))) {
+   *   BatchSource.Epoch pass = train.trainingEpoch(scope, device, order, seed, epoch);
+   * }
+   * }</pre>
+   *
+   * <p>Padded pixels of the crop are black before normalisation: each channel's padding is
+   * {@code (0 − mean) / std}, what a raw 0 pixel becomes (0 without normalisation).
+   */
+  public ImageBatches withAugmentation(Augmentation augmentation) {
+    return new ImageBatches(this, Objects.requireNonNull(augmentation, "augmentation"));
+  }
+
+  /** The augmentation of training passes; {@link Augmentation#none()} unless one was set. */
+  @Override
+  public Augmentation augmentation() {
+    return augmentation;
   }
 
   /** The images and labels on the host. */
@@ -184,6 +227,51 @@ public final class ImageBatches implements BatchSource {
     };
   }
 
+  /**
+   * A training pass: as {@link #epoch}, then each batch augmented on the device. The image at
+   * position {@code k} of {@code order} gets the shift and flip {@link Augmentation} draws for
+   * ({@code seed}, {@code epoch}, {@code k}), so any batch size or batch order gives it the same
+   * transform. Only the three ints per image of the draws go from the host to the device per
+   * batch.
+   */
+  @Override
+  public Epoch trainingEpoch(NDManager scope, Device device, int[] order, long seed,
+      int epoch) {
+    long passSeed = Augmentation.passSeed(seed, epoch);
+    Epoch plain = epoch(scope, device, order);
+    if (augmentation.isNone()) {
+      return plain;
+    }
+    AugmentedPass pass = new AugmentedPass(scope.newSubManager(device), augmentation, passSeed,
+        data.channels(), data.height(), data.width(), paddingValues());
+    int n = order.length;
+    return (batchScope, from, to) -> {
+      Batch batch = plain.batch(batchScope, from, to);
+      NDManager owner = batch.getManager();
+      NDArray x = batch.getData().head();
+      NDArray augmented = pass.apply(x, from, owner);
+      // not needed any more: free it now rather than with the batch
+      x.close();
+      return batch(owner, augmented, batch.getLabels().head(), from, to, n);
+    };
+  }
+
+  /**
+   * Per channel, what a raw 0 pixel becomes on the device: {@code (0 − mean) / std} in float, the
+   * operations {@link DeviceImages#upload} applies, or 0 without normalisation.
+   */
+  float[] paddingValues() {
+    float[] values = new float[data.channels()];
+    if (normalized()) {
+      float[] m = channelMeans();
+      float[] s = channelStds();
+      for (int c = 0; c < values.length; c++) {
+        values[c] = (0f - m[c]) / s[c];
+      }
+    }
+    return values;
+  }
+
   private static Batch batch(NDManager owner, NDArray x, NDArray y, int from, int to, int n) {
     return new Batch(owner, new NDList(x), new NDList(y), to - from, Batchifier.STACK,
         Batchifier.STACK, to, n);
@@ -213,12 +301,13 @@ public final class ImageBatches implements BatchSource {
 
   @Override
   public String toString() {
+    String augmented = augmentation.isNone() ? "" : ", augmented " + augmentation.spec();
     if (means != null) {
-      return String.format("%s, normalised per channel (x - %s) / %s", data,
-          java.util.Arrays.toString(means), java.util.Arrays.toString(stds));
+      return String.format("%s, normalised per channel (x - %s) / %s%s", data,
+          java.util.Arrays.toString(means), java.util.Arrays.toString(stds), augmented);
     }
     return normalized()
-        ? String.format("%s, normalised (x - %s) / %s", data, mean, std)
-        : data.toString();
+        ? String.format("%s, normalised (x - %s) / %s%s", data, mean, std, augmented)
+        : data + augmented;
   }
 }

@@ -9,6 +9,7 @@ import io.github.lth.core.TrainingContext;
 import io.github.lth.core.TrainingPlan;
 import io.github.lth.core.TrainingSummary;
 import io.github.lth.djl.DjlModel;
+import io.github.lth.djl.data.Augmentation;
 import io.github.lth.djl.data.BatchSources;
 import io.github.lth.djl.data.ImageDataset;
 import io.github.lth.djl.data.ValidationSplit;
@@ -26,8 +27,9 @@ import java.util.Map;
  * test set is measured beside it. Metrics: {@code val_accuracy}, {@code val_mean_class_accuracy},
  * {@code val_loss}, {@code test_accuracy}, ...
  *
- * <p>Pixels are scaled to {@code [0, 1]} and optionally normalised. The model receives
- * {@code [batch, channels, height, width]} float32 images and must return
+ * <p>Pixels are scaled to {@code [0, 1]} and optionally normalised; training batches are
+ * optionally augmented ({@link Builder#optAugmentation}), validation and test batches never. The
+ * model receives {@code [batch, channels, height, width]} float32 images and must return
  * {@code [batch, classes]} logits. Close the task to free the device copies.
  *
  * <pre>{@code
@@ -120,7 +122,7 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
   /**
    * Builds a {@link ClassificationTask}. Required: training and test data. Defaults: 1 epoch,
    * batch size 60, Adam with learning rate 1.2e-3 (SGD: 0.1, momentum 0.9), constant rate, no
-   * weight decay, no normalisation.
+   * weight decay, no normalisation, no augmentation.
    */
   public static final class Builder {
     // the loop settings and their checks are TrainingTask's; this builder adds the images
@@ -133,6 +135,7 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
     private double weightDecay;
     private float mean;
     private float std;
+    private Augmentation augmentation = Augmentation.none();
     private double validation = 0.1;
     private long validationSeed;
 
@@ -226,6 +229,24 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
       return this;
     }
 
+    /**
+     * Augments the training batches on the device (validation and test batches stay as they
+     * are), drawn from the run's seed and epoch; default {@link Augmentation#none()}. When on,
+     * the settings get the key {@code augmentation} with its {@link Augmentation#spec()}; when
+     * off they are unchanged.
+     *
+     * <pre>{@code
+     * ClassificationTask.builder().setTrainData(train).setTestData(test)
+     *     .optAugmentation(Augmentation.cropAndFlip(4))   // or Augmentation.parse("crop:4,flip")
+     *     .build();
+     * }</pre>
+     */
+    public Builder optAugmentation(Augmentation value) {
+      checkArgument(value != null, "augmentation must not be null (use Augmentation.none())");
+      this.augmentation = value;
+      return this;
+    }
+
     OptimizerSpec optimizerSpec() {
       if (kind.isAdam()) {
         checkArgument(momentum == null, "momentum applies to sgd and nesterov only, not %s: %s",
@@ -262,7 +283,7 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
         validationPart = split.validation();
       }
       task.setObjective(new ClassificationObjective())
-          .setTrainData(BatchSources.of(trainPart, mean, std))
+          .setTrainData(BatchSources.of(trainPart, mean, std).withAugmentation(augmentation))
           .optTestData(BatchSources.of(test, mean, std))
           .optOptimizer(optimizerSpec())
           .optSetting("normalization", std == 0 ? "none" : List.of((double) mean, (double) std))

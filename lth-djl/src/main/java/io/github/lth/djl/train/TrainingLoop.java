@@ -40,7 +40,9 @@ import java.util.function.DoubleSupplier;
  * context's seed, so a run that starts at step {@code k} (late rewinding) draws and skips the
  * permutations of the epochs before {@code k} and continues with exactly the batches and learning
  * rates a run from step 0 would have had from step {@code k} on. The last batch of an epoch may
- * be smaller.
+ * be smaller. A training source with an {@link io.github.lth.djl.data.Augmentation} augments
+ * the batches of epoch {@code e} from the context's seed and {@code e}
+ * ({@link BatchSource#trainingEpoch}).
  *
  * <pre>{@code
  * TrainingLoop loop = TrainingLoop.builder()
@@ -155,7 +157,10 @@ public final class TrainingLoop {
         }
         state.epoch = epoch;
         try (NDManager epochScope = model.manager().newSubManager()) {
-          BatchSource.Epoch data = train.epoch(epochScope, model.device(), order);
+          // augmenting sources draw from (seed, epoch, position), not from rng: runs without
+          // augmentation keep their orders, and a late-rewound run gets the same crops
+          BatchSource.Epoch data = train.trainingEpoch(epochScope, model.device(), order,
+              context.seed(), epoch);
           NDArray lossSum = epochScope.zeros(new Shape(), DataType.FLOAT32);
           long batches = 0;
           for (long b = firstBatch; b < perEpoch && trainer.steps() < total; b++) {

@@ -12,6 +12,7 @@ import io.github.lth.core.TrainingContext;
 import io.github.lth.core.TrainingPlan;
 import io.github.lth.core.TrainingSummary;
 import io.github.lth.djl.DjlModel;
+import io.github.lth.djl.data.Augmentation;
 import io.github.lth.djl.data.BatchSource;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -143,12 +144,23 @@ public final class TrainingTask implements Task<DjlModel>, AutoCloseable {
     return loop.objective().higherIsBetter();
   }
 
+  /**
+   * The objective's and the loop's settings, those added with {@link Builder#optSetting}, the
+   * training data's {@code augmentation} spec when it augments (no such key otherwise), and
+   * name, size and fingerprint of each data split.
+   */
   @Override
   public Map<String, Object> settings() {
     Map<String, Object> s = new LinkedHashMap<>();
     s.putAll(loop.objective().settings());
     s.putAll(loop.settings());
     s.putAll(extraSettings);
+    // only when on: settings are hashed into run fingerprints, and runs without augmentation
+    // must keep the fingerprints they had before augmentation existed
+    Augmentation augmentation = loop.trainData().augmentation();
+    if (!augmentation.isNone()) {
+      s.put("augmentation", augmentation.spec());
+    }
     describe(s, "train", loop.trainData());
     if (validation != null) {
       describe(s, "validation", validation);
