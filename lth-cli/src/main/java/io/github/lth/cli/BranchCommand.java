@@ -120,7 +120,7 @@ final class BranchCommand implements Callable<Integer> {
     String branchName = builder.build().name(run);
     Device dev = Devices.parse(device);
     TrainTestSplit split = setup.loadData();
-    try (ClassificationTask task = setup.task(split); DjlModel net = setup.model(split, dev)) {
+    try (DjlModel net = setup.model(split, dev); ClassificationTask task = setup.task(split)) {
       out.printf(Locale.ROOT, "lth branch: %s of %s, rounds %s, %s steps per round on %s%n",
           parsed.spec(), runDirectory, chosen, Table.count(task.totalSteps()), dev);
       out.printf("%s%n", parsed.description());

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import com.google.gson.JsonObject;
 import io.github.lth.djl.DjlModel;
+import io.github.lth.djl.data.Augmentation;
 import io.github.lth.djl.data.DataSources;
 import io.github.lth.djl.data.ImageDataset;
 import io.github.lth.djl.data.TrainTestSplit;
@@ -33,10 +34,11 @@ import java.nio.file.Path;
  * @param steps steps per round, or null when {@code epochs} is given
  * @param learningRate null for the optimizer's default
  * @param momentum null for the optimizer's default
+ * @param augmentation training-image augmentation, {@link Augmentation#parse} syntax
  */
 record ClassificationSetup(String data, String model, Integer epochs, Long steps, int batchSize,
     String optimizer, Double learningRate, Double momentum, double weightDecay, String lrSchedule,
-    double validation, long seed) {
+    double validation, long seed, String augmentation) {
 
   ClassificationSetup {
     checkArgument(epochs == null || epochs > 0, "epochs must be positive: %s", epochs);
@@ -71,7 +73,8 @@ record ClassificationSetup(String data, String model, Integer epochs, Long steps
         task.has("momentum") ? task.get("momentum").getAsDouble() : null,
         task.get("weight_decay").getAsDouble(), task.get("lr_schedule").getAsString(),
         task.has("validation") ? task.get("validation").getAsDouble() : 0,
-        settings.get("seed").getAsLong());
+        settings.get("seed").getAsLong(),
+        task.has("augmentation") ? task.get("augmentation").getAsString() : "none");
   }
 
   TrainTestSplit loadData() throws IOException {
@@ -94,7 +97,8 @@ record ClassificationSetup(String data, String model, Integer epochs, Long steps
     if (momentum != null) {
       b.optMomentum(momentum);
     }
-    b.optWeightDecay(weightDecay).optLrSchedule(LrSchedules.parse(lrSchedule));
+    b.optWeightDecay(weightDecay).optLrSchedule(LrSchedules.parse(lrSchedule))
+        .optAugmentation(Augmentation.parse(augmentation));
     return b.build();
   }
 

@@ -56,7 +56,8 @@ final class FlagNames {
       Map.entry("learning rate", "--lr"),
       Map.entry("learning-rate schedule", "--lr-schedule"),
       Map.entry("momentum", "--momentum"),
-      Map.entry("weight decay", "--weight-decay"));
+      Map.entry("weight decay", "--weight-decay"),
+      Map.entry("augmentation", "--augment"));
 
   private FlagNames() {}
 

@@ -126,6 +126,13 @@ final class ImpCommand implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   double validation;
 
+  @Option(names = "--augment", defaultValue = "none", paramLabel = "none|flip|crop:P[,flip]",
+      description = "Training-image augmentation, drawn from --seed: a random crop after P"
+          + " pixels of black padding on each side and/or a random horizontal flip (the standard"
+          + " CIFAR recipe is crop:4,flip). Validation and test images are never augmented."
+          + " Default: ${DEFAULT-VALUE}.")
+  String augment;
+
   @Mixin
   PruningOptions pruning;
 
@@ -193,7 +200,7 @@ final class ImpCommand implements Callable<Integer> {
     checkArgument(validation >= 0 && validation < 1, "--validation must be in [0, 1): %s",
         validation);
     ClassificationSetup setup = new ClassificationSetup(data, model, epochs, steps, batchSize,
-        optimizer, learningRate, momentum, weightDecay, lrSchedule, validation, seed);
+        optimizer, learningRate, momentum, weightDecay, lrSchedule, validation, seed, augment);
     Device dev = Devices.parse(device);
     var schedule = PruningSchedules.imp(rate, targetSparsity);
     var pruningCriterion = PruningCriteria.byName(pruning.criterion, seed);
@@ -203,8 +210,9 @@ final class ImpCommand implements Callable<Integer> {
     Rewind rewindTo = parseRewind(setup, split);
     boolean resumeRun = resume || outDirectory == null;
 
-    try (ClassificationTask task = setup.task(split);
-        DjlModel net = setup.model(split, dev)) {
+    // the model first: a model that does not fit the images is the clearer error
+    try (DjlModel net = setup.model(split, dev);
+        ClassificationTask task = setup.task(split)) {
       Imp imp = Imp.builder()
           .setSchedule(schedule)
           .optCriterion(pruningCriterion)

@@ -72,6 +72,28 @@ class BranchCommandTest {
   }
 
   @Test
+  void anAugmentedRunIsRetrainedWithItsAugmentation() throws IOException {
+    Path augmented = tmp.resolve("augmented");
+    CliRun imp = CliRun.of("imp", "--steps", "5", "--target-sparsity", "0.2", "--augment",
+        "crop:2,flip", "--out", augmented.toString(), "--device", "cpu");
+    assertThat(imp.exit()).as(imp.err()).isZero();
+    assertThat(Files.readString(augmented.resolve("config.json")))
+        .contains("\"augmentation\": \"crop:2,flip\"");
+    // the branch rebuilds the task from config.json; a task without the augmentation would be
+    // refused as another task
+    CliRun branch = CliRun.of("branch", augmented.toString(), "--control", "retrain",
+        "--device", "cpu");
+    assertThat(branch.exit()).as(branch.err()).isZero();
+    assertThat(augmented.resolve("branches/retrain/round-01/metrics.json")).exists();
+    CliRun bad = CliRun.of("imp", "--augment", "crop:4,flap", "--out",
+        tmp.resolve("never").toString());
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).isEqualTo("lth imp: --augment: augmentation 'crop:4,flap': unknown"
+        + " part 'flap' (use none, flip, crop:P or crop:P,flip)\n");
+    assertThat(tmp.resolve("never")).doesNotExist();
+  }
+
+  @Test
   void badRequestsExitWith2AndWriteNothing() throws IOException {
     assertBad(List.of("branch", tmp.resolve("missing").toString(), "--control", "reinit"),
         "lth branch: run directory " + tmp.resolve("missing") + " not found\n");
