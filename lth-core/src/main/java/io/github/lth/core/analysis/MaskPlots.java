@@ -172,7 +172,8 @@ public final class MaskPlots {
     int longest = categories.stream().mapToInt(String::length).max().orElse(0);
     boolean upright = categories.size() > 4 || longest > 14;
     int width = clamp(160 + categories.size() * (n * 12 + 18), 800, 4000);
-    int height = 520 + (upright ? Math.min(360, longest * 7) : 0);
+    // the legend (one row per mask, below) and upright names take height from the plot itself
+    int height = 420 + n * 24 + (upright ? Math.min(360, longest * 7) : 0);
     CategoryChart chart = new CategoryChartBuilder().width(width).height(height)
         .title("Sparsity per layer").xAxisTitle("layer").yAxisTitle("sparsity (%)").build();
     chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
@@ -212,11 +213,6 @@ public final class MaskPlots {
     chart.getStyler().setYAxisMin(0.0);
     chart.getStyler().setYAxisMax(100.0);
     chart.getStyler().setYAxisDecimalPattern("0.#");
-    List<Double> overall = new ArrayList<>();
-    for (int r = 0; r < rounds.size(); r++) {
-      overall.add(100 * c.sparsity(r));
-    }
-    addLine(chart, unique("all layers", c.layers()), x, overall, true);
     for (String layer : c.layers()) {
       List<Double> y = new ArrayList<>();
       for (int r = 0; r < rounds.size(); r++) {
@@ -224,6 +220,12 @@ public final class MaskPlots {
       }
       addLine(chart, layer, x, y, false);
     }
+    // drawn last, so the overall line stays visible on top of the layers'
+    List<Double> overall = new ArrayList<>();
+    for (int r = 0; r < rounds.size(); r++) {
+      overall.add(100 * c.sparsity(r));
+    }
+    addLine(chart, unique("all layers", c.layers()), x, overall, true);
     return png(chart);
   }
 
@@ -245,12 +247,12 @@ public final class MaskPlots {
     }
     CategoryChart chart = lineChart(c.layers().size() + 1,
         "IoU of each round's mask with the previous round's", "round r", "IoU(r - 1, r)");
-    chart.getStyler().setYAxisMax(1.0);
+    // no fixed range: consecutive rounds overlap by 0.7 to 1, and the differences matter
     chart.getStyler().setYAxisDecimalPattern("0.###");
-    addLine(chart, unique("all layers", c.layers()), x, consecutive(c.iou()), true);
     for (String layer : c.layers()) {
       addLine(chart, layer, x, consecutive(c.iou(layer)), false);
     }
+    addLine(chart, unique("all layers", c.layers()), x, consecutive(c.iou()), true);
     return png(chart);
   }
 
@@ -434,6 +436,8 @@ public final class MaskPlots {
     CategoryChart chart = new CategoryChartBuilder().width(900).height(height).title(title)
         .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
     chart.getStyler().setDefaultSeriesRenderStyle(CategorySeriesRenderStyle.Line);
+    // not overlapped, a category chart shifts each series sideways as it does bars
+    chart.getStyler().setOverlapped(true);
     chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
     return chart;
   }
@@ -519,6 +523,7 @@ public final class MaskPlots {
     g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
         RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setStroke(new BasicStroke(1f));
+    g.setColor(Color.BLACK);
     return g;
   }
 
