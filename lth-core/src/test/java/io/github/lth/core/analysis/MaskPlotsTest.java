@@ -44,6 +44,8 @@ class MaskPlotsTest {
         MaskPlots.layerSparsityAcrossRounds(rounds.subList(0, 1)),
         MaskPlots.consecutiveIou(rounds),
         MaskPlots.consecutiveIou(rounds.subList(0, 2)),
+        MaskPlots.layerSparsityAcrossMasks(c),
+        MaskPlots.consecutiveIou(c),
         MaskPlots.kernelHeatMap(rounds.get(3), "conv1.weight"),
         MaskPlots.kernelHeatMap(rounds.get(3), "pointwise.weight"))) {
       BufferedImage image = decode(png);
@@ -64,6 +66,8 @@ class MaskPlotsTest {
     assertThat(decode(MaskPlots.iouHeatMap(c)).getWidth()).isPositive();
     assertThat(decode(MaskPlots.layerSparsityBars(c)).getWidth()).isPositive();
     assertThat(decode(MaskPlots.consecutiveIou(rounds)).getWidth()).isPositive();
+    assertThat(decode(MaskPlots.consecutiveIou(c)).getWidth()).isPositive();
+    assertThat(decode(MaskPlots.layerSparsityAcrossMasks(c)).getWidth()).isPositive();
   }
 
   @Test
@@ -152,6 +156,10 @@ class MaskPlotsTest {
     assertThatThrownBy(() -> MaskPlots.consecutiveIou(rounds.subList(0, 1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("consecutive IoU needs at least 2 rounds, got 1");
+    assertThatThrownBy(() -> MaskPlots.consecutiveIou(
+        MaskComparison.of(List.of("only"), rounds.subList(0, 1))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("consecutive IoU needs at least 2 masks, got 1");
     Mask other = Mask.builder().put("fc.weight", new long[] {5}, new boolean[5]).build();
     assertThatThrownBy(() -> MaskPlots.layerSparsityAcrossRounds(List.of(rounds.get(0), other)))
         .isInstanceOf(IllegalArgumentException.class)
