@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -94,10 +95,8 @@ final class BranchCommand implements Callable<Integer> {
       description = "Branch directory name. Default: the control (perturbed-10, ...).")
   String name;
 
-  @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|gpu",
-      description = "Where to train: a GPU if DJL finds one (auto), the CPU, or a GPU (gpu, gpu:N)."
-          + " Default: ${DEFAULT-VALUE}.")
-  String device;
+  @Mixin
+  DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
@@ -118,7 +117,7 @@ final class BranchCommand implements Callable<Integer> {
     // checks the rounds and the name before the data is loaded
     List<Integer> chosen = builder.build().rounds(run);
     String branchName = builder.build().name(run);
-    Device dev = Devices.parse(device);
+    Device dev = Devices.parse(device.device);
     TrainTestSplit split = setup.loadData();
     try (DjlModel net = setup.model(split, dev); ClassificationTask task = setup.task(split)) {
       out.printf(Locale.ROOT, "lth branch: %s of %s, rounds %s, %s steps per round on %s%n",

@@ -181,10 +181,8 @@ final class ImpCommand implements Callable<Integer> {
       description = "Continue the run in --out after its last complete round.")
   boolean resume;
 
-  @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|gpu",
-      description = "Where to train: a GPU if DJL finds one (auto), the CPU, or a GPU (gpu, gpu:N)."
-          + " Default: ${DEFAULT-VALUE}.")
-  String device;
+  @Mixin
+  DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
@@ -201,7 +199,7 @@ final class ImpCommand implements Callable<Integer> {
         validation);
     ClassificationSetup setup = new ClassificationSetup(data, model, epochs, steps, batchSize,
         optimizer, learningRate, momentum, weightDecay, lrSchedule, validation, seed, augment);
-    Device dev = Devices.parse(device);
+    Device dev = Devices.parse(device.device);
     var schedule = PruningSchedules.imp(rate, targetSparsity);
     var pruningCriterion = PruningCriteria.byName(pruning.criterion, seed);
     ParameterSelector selector = selector();

@@ -128,12 +128,7 @@ public final class RunStore implements Closeable {
     }
     FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
         StandardOpenOption.WRITE);
-    FileLock lock;
-    try {
-      lock = channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null;
-    }
+    FileLock lock = tryLock(channel);
     if (lock == null) {
       channel.close();
       throw new IllegalArgumentException("run directory " + dir + " is in use by another run");
@@ -294,12 +289,7 @@ public final class RunStore implements Closeable {
     String metric = config.getAsJsonObject("settings").get("primary_metric").getAsString();
     try (FileChannel channel = FileChannel.open(runDir.resolve(LOCK), StandardOpenOption.CREATE,
         StandardOpenOption.WRITE)) {
-      FileLock held;
-      try {
-        held = channel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        held = null;
-      }
+      FileLock held = tryLock(channel);
       if (held == null) {
         return false;
       }
@@ -310,6 +300,15 @@ public final class RunStore implements Closeable {
       } finally {
         held.release();
       }
+    }
+  }
+
+  /** The run's lock, or null while another process (or channel of this one) holds it. */
+  private static FileLock tryLock(FileChannel channel) throws IOException {
+    try {
+      return channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      return null;
     }
   }
 
