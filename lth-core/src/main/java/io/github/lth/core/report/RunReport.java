@@ -6,6 +6,7 @@ import io.github.lth.core.KernelStats;
 import io.github.lth.core.Mask;
 import io.github.lth.core.Round;
 import io.github.lth.core.Shapes;
+import io.github.lth.core.analysis.MaskPlots;
 import io.github.lth.core.run.CurvePlot;
 import io.github.lth.core.run.StoredBranch;
 import io.github.lth.core.run.StoredRun;
@@ -191,8 +192,14 @@ public final class RunReport {
         + " averaged over the rounds both have; negative means the control does worse."));
   }
 
+  private List<Mask> masks() {
+    return rounds.stream().map(Round::mask).toList();
+  }
+
   private void layers(StringBuilder sb) {
     sb.append("<h2 id=\"layers-section\">Per-layer sparsity across rounds</h2>\n");
+    figure(sb, MaskPlots.layerSparsityAcrossRounds(masks()), "sparsity of each layer by round",
+        "Sparsity of each prunable layer, and of all together, after each round.");
     List<String> header = new ArrayList<>(List.of("layer", "shape", "weights"));
     rounds.forEach(r -> header.add("round " + r.index()));
     HtmlTable table = new HtmlTable("layers", header).numericFrom(2);
@@ -215,6 +222,8 @@ public final class RunReport {
     List<String> layers = rounds.get(0).mask().layers();
     List<String> header = new ArrayList<>(List.of("rounds", "overall"));
     header.addAll(layers);
+    figure(sb, MaskPlots.consecutiveIou(masks()), "IoU of consecutive rounds",
+        "IoU of each round's mask with the previous round's, over all layers and per layer.");
     HtmlTable table = new HtmlTable("iou", header).numericFrom(1);
     for (int i = 1; i < rounds.size(); i++) {
       Mask before = rounds.get(i - 1).mask();
@@ -249,6 +258,17 @@ public final class RunReport {
     sb.append(Html.paragraph("Round " + last.index() + ": kernels [out, in, :, :] and filters"
         + " [out, :, :, :] with every weight pruned."));
     sb.append(table.toHtml());
+    List<String> shown = conv.subList(0, Math.min(conv.size(), MAX_KERNEL_MAPS));
+    if (shown.size() < conv.size()) {
+      sb.append(Html.paragraph("Heat-maps of the first " + shown.size() + " of " + conv.size()
+          + " convolution layers (the table above lists all of them)."));
+    }
+    for (String layer : shown) {
+      figure(sb, MaskPlots.kernelHeatMap(mask, layer), "kernels of " + layer,
+          layer + " " + Shapes.format(mask.shape(layer)) + ": one cell per kernel, output"
+              + " channels as rows, input channels as columns; fully pruned, partly kept or"
+              + " fully kept.");
+    }
   }
 
   private void settings(StringBuilder sb) {

@@ -141,9 +141,26 @@ class RunReportTest {
     assertThat(images(page)).hasSize(expectedImages(1, 0));
   }
 
-  /** The curve. */
+  @Test
+  void kernelHeatMapsStopAtTheCapAndSaySo() throws IOException {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    for (int i = 1; i <= RunReport.MAX_KERNEL_MAPS + 2; i++) {
+      shapes.put("conv" + i, new long[] {4, 2, 3, 3});
+    }
+    Path dir = tmp.resolve("deep");
+    new TestRuns(shapes).writeRun(dir, TestRuns.settings(1, "val_accuracy"),
+        List.of(Map.of("val_accuracy", 0.5), Map.of("val_accuracy", 0.6)));
+    String page = RunReport.html(StoredRun.open(dir));
+    assertThat(rows(page, "kernels")).hasSize(RunReport.MAX_KERNEL_MAPS + 2);
+    assertThat(images(page)).hasSize(3 + RunReport.MAX_KERNEL_MAPS);
+    assertThat(page.contains("Heat-maps of the first 8 of 10 convolution layers")).isTrue();
+    assertThat(page.contains("alt=\"kernels of conv8\"")).isTrue();
+    assertThat(page.contains("alt=\"kernels of conv9\"")).isFalse();
+  }
+
+  /** The curve, layer sparsity, consecutive IoU (from two rounds on), a map per conv layer. */
   private static int expectedImages(int rounds, int convLayers) {
-    return 1;
+    return 2 + (rounds >= 2 ? 1 : 0) + Math.min(convLayers, RunReport.MAX_KERNEL_MAPS);
   }
 
   /** Fails naming where {@code needle} occurs, without printing the whole page. */
