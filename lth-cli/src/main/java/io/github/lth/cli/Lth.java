@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
         MaskCommand.class,
         CompareCommand.class,
         ImpCommand.class,
+        ReportCommand.class,
         CommandLine.HelpCommand.class,
     },
     footer = {
