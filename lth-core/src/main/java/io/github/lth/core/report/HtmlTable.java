@@ -45,7 +45,8 @@ final class HtmlTable {
   /** The table in a scrolling box: wide tables (many rounds or layers) stay inside the page. */
   String toHtml() {
     StringBuilder sb = new StringBuilder();
-    sb.append("<div class=\"scroll\"><table id=\"").append(Html.escape(id)).append("\">\n<thead><tr>");
+    sb.append("<div class=\"scroll\"><table id=\"").append(Html.escape(id))
+        .append("\">\n<thead><tr>");
     for (int c = 0; c < header.size(); c++) {
       sb.append(c >= firstNumeric ? "<th class=\"num\">" : "<th>")
           .append(Html.escape(header.get(c))).append("</th>");

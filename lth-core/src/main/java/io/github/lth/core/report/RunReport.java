@@ -247,8 +247,8 @@ public final class RunReport {
       sb.append(Html.paragraph("No rank-4 (convolution) layers, so no kernels to show."));
       return;
     }
-    HtmlTable table = new HtmlTable("kernels", "layer", "shape", "kernels", "fully pruned",
-        "filters", "fully pruned").numericFrom(2);
+    HtmlTable table = new HtmlTable("kernels", "layer", "shape", "kernels", "pruned kernels",
+        "filters", "pruned filters").numericFrom(2);
     for (String layer : conv) {
       KernelStats k = mask.kernels(layer);
       table.row(layer, Shapes.format(mask.shape(layer)), count(k.kernels()),
