@@ -172,7 +172,8 @@ public final class MaskPlots {
     int longest = categories.stream().mapToInt(String::length).max().orElse(0);
     boolean upright = categories.size() > 4 || longest > 14;
     int width = clamp(160 + categories.size() * (n * 12 + 18), 800, 4000);
-    int height = 520 + (upright ? Math.min(360, longest * 7) : 0);
+    // the legend (one row per mask, below) and upright names take height from the plot itself
+    int height = 420 + n * 24 + (upright ? Math.min(360, longest * 7) : 0);
     CategoryChart chart = new CategoryChartBuilder().width(width).height(height)
         .title("Sparsity per layer").xAxisTitle("layer").yAxisTitle("sparsity (%)").build();
     chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
@@ -207,24 +208,21 @@ public final class MaskPlots {
     for (int r = 0; r < rounds.size(); r++) {
       x.add(Integer.toString(r));
     }
-    CategoryChart chart = lineChart(c.layers().size() + 1, "Sparsity per layer across rounds",
-        "round", "sparsity (%)");
-    chart.getStyler().setYAxisMin(0.0);
-    chart.getStyler().setYAxisMax(100.0);
-    chart.getStyler().setYAxisDecimalPattern("0.#");
-    List<Double> overall = new ArrayList<>();
-    for (int r = 0; r < rounds.size(); r++) {
-      overall.add(100 * c.sparsity(r));
+    return sparsityLines(c, x, "Sparsity per layer across rounds", "round");
+  }
+
+  /**
+   * As {@link #layerSparsityAcrossRounds}, for masks of a comparison in the order given, the x
+   * axis naming them by {@link MaskComparison#letter letter}: for rounds that do not start at 0,
+   * or masks of another sequence (seeds, sparsities).
+   */
+  public static byte[] layerSparsityAcrossMasks(MaskComparison c) {
+    headless();
+    List<String> x = new ArrayList<>();
+    for (int i = 0; i < c.labels().size(); i++) {
+      x.add(MaskComparison.letter(i));
     }
-    addLine(chart, unique("all layers", c.layers()), x, overall, true);
-    for (String layer : c.layers()) {
-      List<Double> y = new ArrayList<>();
-      for (int r = 0; r < rounds.size(); r++) {
-        y.add(100 * c.sparsity(r, layer));
-      }
-      addLine(chart, layer, x, y, false);
-    }
-    return png(chart);
+    return sparsityLines(c, x, "Sparsity per layer across masks", "mask (in the order given)");
   }
 
   /**
@@ -243,14 +241,61 @@ public final class MaskPlots {
     for (int r = 1; r < rounds.size(); r++) {
       x.add(Integer.toString(r));
     }
-    CategoryChart chart = lineChart(c.layers().size() + 1,
-        "IoU of each round's mask with the previous round's", "round r", "IoU(r - 1, r)");
-    chart.getStyler().setYAxisMax(1.0);
+    return consecutiveLines(c, x, "IoU of each round's mask with the previous round's",
+        "round r", "IoU(r - 1, r)");
+  }
+
+  /**
+   * As {@link #consecutiveIou(List)}, for the masks of a comparison in the order given: the IoU
+   * of each mask with the one before it, the x axis naming the pairs by letter ({@code A-B},
+   * {@code B-C}, ...).
+   *
+   * @throws IllegalArgumentException if the comparison has fewer than 2 masks
+   */
+  public static byte[] consecutiveIou(MaskComparison c) {
+    headless();
+    int n = c.labels().size();
+    checkArgument(n >= 2, "consecutive IoU needs at least 2 masks, got %s", n);
+    List<String> x = new ArrayList<>();
+    for (int i = 1; i < n; i++) {
+      x.add(MaskComparison.letter(i - 1) + "-" + MaskComparison.letter(i));
+    }
+    return consecutiveLines(c, x, "IoU of each mask with the one before it", "masks",
+        "IoU");
+  }
+
+  private static byte[] sparsityLines(MaskComparison c, List<String> x, String title,
+      String xTitle) {
+    CategoryChart chart = lineChart(c.layers().size() + 1, title, xTitle, "sparsity (%)");
+    chart.getStyler().setYAxisMin(0.0);
+    chart.getStyler().setYAxisMax(100.0);
+    chart.getStyler().setYAxisDecimalPattern("0.#");
+    int n = c.labels().size();
+    for (String layer : c.layers()) {
+      List<Double> y = new ArrayList<>();
+      for (int r = 0; r < n; r++) {
+        y.add(100 * c.sparsity(r, layer));
+      }
+      addLine(chart, layer, x, y, false);
+    }
+    // drawn last, so the overall line stays visible on top of the layers'
+    List<Double> overall = new ArrayList<>();
+    for (int r = 0; r < n; r++) {
+      overall.add(100 * c.sparsity(r));
+    }
+    addLine(chart, unique("all layers", c.layers()), x, overall, true);
+    return png(chart);
+  }
+
+  private static byte[] consecutiveLines(MaskComparison c, List<String> x, String title,
+      String xTitle, String yTitle) {
+    CategoryChart chart = lineChart(c.layers().size() + 1, title, xTitle, yTitle);
+    // no fixed range: consecutive rounds overlap by 0.7 to 1, and the differences matter
     chart.getStyler().setYAxisDecimalPattern("0.###");
-    addLine(chart, unique("all layers", c.layers()), x, consecutive(c.iou()), true);
     for (String layer : c.layers()) {
       addLine(chart, layer, x, consecutive(c.iou(layer)), false);
     }
+    addLine(chart, unique("all layers", c.layers()), x, consecutive(c.iou()), true);
     return png(chart);
   }
 
@@ -434,6 +479,8 @@ public final class MaskPlots {
     CategoryChart chart = new CategoryChartBuilder().width(900).height(height).title(title)
         .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
     chart.getStyler().setDefaultSeriesRenderStyle(CategorySeriesRenderStyle.Line);
+    // not overlapped, a category chart shifts each series sideways as it does bars
+    chart.getStyler().setOverlapped(true);
     chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
     return chart;
   }
@@ -519,6 +566,7 @@ public final class MaskPlots {
     g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
         RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setStroke(new BasicStroke(1f));
+    g.setColor(Color.BLACK);
     return g;
   }
 
