@@ -1,5 +1,7 @@
 package io.github.lth.core.report;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.lth.core.KernelStats;
@@ -68,6 +70,9 @@ public final class RunReport {
     this.run = run;
     this.rounds = run.rounds();
     this.branches = branches;
+    // StoredRun.primaryMetric() assumes the key; a hand-made config.json may lack it
+    checkArgument(run.settings().has("primary_metric"), "run directory %s: its settings name no"
+        + " primary_metric, so there is no curve to draw", run.directory());
     this.metric = run.primaryMetric();
     this.testMetric = testMetricOf(metric, rounds);
   }
@@ -76,6 +81,7 @@ public final class RunReport {
    * The report page of a run and its branches.
    *
    * @throws IOException if a branch's files cannot be read
+   * @throws IllegalArgumentException if the settings name no primary metric
    */
   public static String html(StoredRun run) throws IOException {
     return new RunReport(run, run.branches()).render();
@@ -113,7 +119,9 @@ public final class RunReport {
       }
     }
     what.add("primary metric " + metric);
-    what.add("rewind " + run.rewind());
+    if (s.has("rewind")) {
+      what.add("rewind " + FlatJson.text(s.get("rewind")));
+    }
     sb.append("<p class=\"sub\">").append(Html.escape(String.join(" · ", what))).append("</p>\n");
     Round last = rounds.get(rounds.size() - 1);
     String progress = run.isFinished()

@@ -1,7 +1,9 @@
 package io.github.lth.core.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.gson.JsonObject;
 import io.github.lth.core.run.StoredRun;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -139,6 +141,23 @@ class RunReportTest {
         .contains("Not finished");
     assertThat(rows(page, "results")).containsExactly(List.of("0", "0.00%", "320", "0.8000"));
     assertThat(images(page)).hasSize(expectedImages(1, 0));
+  }
+
+  @Test
+  void settingsWithoutRewindStillReportButWithoutAPrimaryMetricAreRefused() throws IOException {
+    TestRuns runs = new TestRuns(Map.of("fc", new long[] {10, 32}));
+    JsonObject settings = TestRuns.settings(1, "accuracy");
+    settings.remove("rewind");
+    Path plain = tmp.resolve("no-rewind");
+    runs.writeRun(plain, settings, List.of(Map.of("accuracy", 0.8)));
+    assertThat(rows(RunReport.html(StoredRun.open(plain)), "results")).hasSize(1);
+
+    settings.remove("primary_metric");
+    Path bare = tmp.resolve("no-metric");
+    runs.writeRun(bare, settings, List.of(Map.of("accuracy", 0.8)));
+    StoredRun run = StoredRun.open(bare);
+    assertThatThrownBy(() -> RunReport.html(run)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no-metric").hasMessageContaining("no primary_metric");
   }
 
   @Test
