@@ -47,7 +47,12 @@ class MaskPlotsTest {
         MaskPlots.layerSparsityAcrossMasks(c),
         MaskPlots.consecutiveIou(c),
         MaskPlots.kernelHeatMap(rounds.get(3), "conv1.weight"),
-        MaskPlots.kernelHeatMap(rounds.get(3), "pointwise.weight"))) {
+        MaskPlots.kernelHeatMap(rounds.get(3), "pointwise.weight"),
+        // no output channels, and no channels at all: a picture with an empty grid
+        MaskPlots.kernelHeatMap(Mask.builder().put("e", new long[] {0, 3, 3, 3},
+            new boolean[0]).build(), "e"),
+        MaskPlots.kernelHeatMap(Mask.builder().put("e", new long[] {0, 0, 1, 1},
+            new boolean[0]).build(), "e"))) {
       BufferedImage image = decode(png);
       assertThat(image.getWidth()).isPositive();
       assertThat(image.getHeight()).isPositive();
