@@ -47,7 +47,8 @@ import picocli.CommandLine.Spec;
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
-        "Compare two or more masks: sparsity, IoU, Hamming distance and fully pruned kernels.",
+        // one line in the command list of 'lth --help'
+        "Compare two or more masks: sparsity, IoU, Hamming, pruned kernels.",
         "",
         "Every mask must cover the same layers with the same shapes (in any order). A mask is"
             + " named by a file (.npz or .safetensors of bool arrays), a round directory"

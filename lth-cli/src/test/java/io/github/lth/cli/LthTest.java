@@ -22,7 +22,7 @@ class LthTest {
         .containsPattern(
             "\\n  mask +Prune a weights file to a target sparsity and write the mask.\\n")
         .containsPattern(
-            "\\n  compare +Compare two masks: sparsity, IoU and fully pruned kernels.\\n")
+            "\\n  compare +Compare two or more masks: sparsity, IoU, Hamming, pruned kernels.\\n")
         .contains("Examples:\n  lth mask --weights w.npz --sparsity 0.8 --out m.npz\n");
   }
 
