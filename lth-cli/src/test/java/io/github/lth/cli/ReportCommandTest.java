@@ -71,10 +71,9 @@ class ReportCommandTest {
   @Test
   void runWithoutACompleteRoundIsRefused() throws IOException {
     Path run = tmp.resolve("started");
-    try (RunStore store = RunStore.open(run, RunFixture.settings(), Map.of(), false)) {
-      // a run killed during round 0 leaves its config and no round directory
-      Files.createDirectory(run.resolve(".round-00.tmp"));
-    }
+    RunStore.open(run, RunFixture.settings(), Map.of(), false).close();
+    // a run killed during round 0 leaves its config and at most a temporary round directory
+    Files.createDirectory(run.resolve(".round-00.tmp"));
     assertRefusedWritingNothing(run, "holds no complete round");
   }
 
