@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
         CompareCommand.class,
         ImpCommand.class,
         BranchCommand.class,
+        ReportCommand.class,
         CommandLine.HelpCommand.class,
     },
     footer = {
@@ -35,6 +36,7 @@ import picocli.CommandLine.Spec;
         "  lth mask --weights w.npz --sparsity 0.8 --out m.npz",
         "  lth compare m_seed1.npz m_seed2.npz",
         "  lth imp --out runs/lenet && lth branch runs/lenet --control reinit",
+        "  lth report runs/lenet",
         "  lth help mask",
         "",
         "Exit codes: 0 success, 2 bad input (one line on stderr), 1 unexpected failure.",
