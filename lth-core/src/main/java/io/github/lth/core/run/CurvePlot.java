@@ -39,19 +39,21 @@ public final class CurvePlot {
   public static byte[] png(List<Round> rounds, String metric, Map<String, List<Round>> branches)
       throws IOException {
     System.setProperty("java.awt.headless", "true");
-    XYChart chart = new XYChartBuilder().width(800).height(500)
+    XYChart chart = new XYChartBuilder().width(800).height(540)
         .title((branches.isEmpty() ? "IMP: " : "IMP and controls: ") + metric
             + " vs. weights remaining")
         .xAxisTitle("weights remaining (%)").yAxisTitle(metric).build();
-    chart.getStyler().setXAxisLogarithmic(true);
-    chart.getStyler().setXAxisDecimalPattern("0.##");
-    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSW);
+    // x is log10 of the share remaining, labelled in percent: XChart's own log axis labels
+    // only powers of ten, which leaves a 100 %-to-10 % curve with a single label
+    chart.setCustomXAxisTickLabelsFormatter(x -> percent(Math.pow(10, x)));
+    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
     double min = 100;
     double[][] ticket = series(rounds, metric);
     XYSeries tickets = chart.addSeries("IMP subnetworks", ticket[0], ticket[1]);
     tickets.setMarker(SeriesMarkers.CIRCLE);
     for (double x : ticket[0]) {
-      min = Math.min(min, x);
+      min = Math.min(min, Math.pow(10, x));
     }
     for (Map.Entry<String, List<Round>> b : branches.entrySet()) {
       double[][] line = series(b.getValue().stream().filter(r -> r.metrics().has(metric))
@@ -59,26 +61,32 @@ public final class CurvePlot {
       if (line[0].length > 0) {
         chart.addSeries(b.getKey(), line[0], line[1]).setMarker(SeriesMarkers.DIAMOND);
         for (double x : line[0]) {
-          min = Math.min(min, x);
+          min = Math.min(min, Math.pow(10, x));
         }
       }
     }
     // a branch's own curve has no round 0, hence no dense line
     if (rounds.get(0).index() == 0 && rounds.get(0).sparsity() == 0) {
       double denseValue = rounds.get(0).metrics().get(metric);
-      XYSeries dense = chart.addSeries("dense", new double[] {min * 0.9, 100},
+      XYSeries dense = chart.addSeries("dense", new double[] {Math.log10(min * 0.9), 2},
           new double[] {denseValue, denseValue});
       dense.setMarker(SeriesMarkers.NONE);
     }
     return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
   }
 
-  /** Remaining weights (%) and metric values of some rounds. */
+  private static String percent(double p) {
+    return p >= 10 ? String.format(java.util.Locale.ROOT, "%.0f", p)
+        : p >= 1 ? String.format(java.util.Locale.ROOT, "%.1f", p)
+        : String.format(java.util.Locale.ROOT, "%.2g", p);
+  }
+
+  /** log10 of the remaining weights (%) and the metric values of some rounds. */
   private static double[][] series(List<Round> rounds, String metric) {
     double[] remaining = new double[rounds.size()];
     double[] values = new double[rounds.size()];
     for (int i = 0; i < rounds.size(); i++) {
-      remaining[i] = 100 * (1 - rounds.get(i).sparsity());
+      remaining[i] = Math.log10(100 * (1 - rounds.get(i).sparsity()));
       values[i] = rounds.get(i).metrics().get(metric);
     }
     return new double[][] {remaining, values};
