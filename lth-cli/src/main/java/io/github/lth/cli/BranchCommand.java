@@ -7,6 +7,7 @@ import io.github.lth.core.Round;
 import io.github.lth.core.branch.Control;
 import io.github.lth.core.branch.ControlMasks;
 import io.github.lth.core.run.RunStore;
+import io.github.lth.core.run.StoredBranch;
 import io.github.lth.core.run.StoredRun;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.Devices;
@@ -124,8 +125,12 @@ final class BranchCommand implements Callable<Integer> {
           parsed.spec(), runDirectory, chosen, Table.count(task.totalSteps()), dev);
       out.printf("%s%n", parsed.description());
       describeMasks(out, run, parsed, chosen);
-      out.printf("branch directory: %s%n", runDirectory.resolve(RunStore.BRANCHES)
-          .resolve(branchName));
+      Path branchDir = runDirectory.resolve(RunStore.BRANCHES).resolve(branchName);
+      out.printf("branch directory: %s%n", branchDir);
+      List<Integer> stored = storedRounds(branchDir);
+      if (!stored.isEmpty()) {
+        out.printf("already trained: rounds %s%n", stored);
+      }
       out.flush();
       BranchResult result = builder.addListener(new ProgressReporter(System.err, out,
           task.primaryMetric(), task.totalSteps())).build().run(net, task);
@@ -154,6 +159,14 @@ final class BranchCommand implements Callable<Integer> {
     }
   }
 
+  /** The rounds a branch directory already holds (none if it does not exist yet). */
+  private static List<Integer> storedRounds(Path branchDir) throws java.io.IOException {
+    if (!java.nio.file.Files.isDirectory(branchDir)) {
+      return List.of();
+    }
+    return StoredBranch.read(branchDir).roundIndices();
+  }
+
   private static void printSummary(PrintWriter out, StoredRun run, BranchResult result,
       String metric) {
     Table t = new Table("round", "ticket sparsity", "ticket " + metric, result.name()
@@ -171,10 +184,7 @@ final class BranchCommand implements Callable<Integer> {
     t.print(out);
     out.printf("written: %s/round-NN/{mask.npz, metrics.json, weights.npz}%n",
         result.directory());
-    out.println(result.runSummaryUpdated()
-        ? "updated: " + run.directory() + "/{results.csv, summary.json, curve.png}"
-        : "the run is in use by another process; its results.csv and curve.png will include this"
-            + " branch when it next writes them");
+    out.println("updated: " + run.directory() + "/{results.csv, summary.json, curve.png}");
     out.flush();
   }
 }

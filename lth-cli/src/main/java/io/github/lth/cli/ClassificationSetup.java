@@ -64,6 +64,11 @@ record ClassificationSetup(String data, String model, Integer epochs, Long steps
     checkArgument(task.has("task") && task.get("task").getAsString().equals("classification"),
         "run %s trained task %s; lth branch retrains image classification runs", runDir,
         task.has("task") ? task.get("task").getAsString() : "(none)");
+    for (String key : new String[] {"batch_size", "optimizer", "learning_rate", "weight_decay",
+        "lr_schedule"}) {
+      checkArgument(task.has(key), "run %s: its config.json task settings lack %s", runDir, key);
+    }
+    checkArgument(settings.has("seed"), "run %s: its config.json settings lack seed", runDir);
     return new ClassificationSetup(settings.get("data").getAsString(),
         settings.get("model").getAsString(),
         task.has("epochs") ? task.get("epochs").getAsInt() : null,

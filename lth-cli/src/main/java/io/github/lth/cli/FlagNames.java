@@ -35,6 +35,7 @@ final class FlagNames {
       Map.entry("previous mask", "--previous-mask"),
       Map.entry("rewind", "--rewind"),
       Map.entry("pre-trained weights", "--rewind"),
+      // only lth imp's --out is a run directory (report's is the page)
       Map.entry("run directory", "--out"),
       Map.entry("resume", "--resume"),
       Map.entry("control", "--control"),
@@ -63,7 +64,8 @@ final class FlagNames {
 
   /** The message with the flag of {@code command} that its leading phrase names, if any. */
   static String mention(CommandSpec command, String message) {
-    return mention(message, flag -> command.findOption(flag) != null);
+    return mention(message, flag -> command.findOption(flag) != null
+        && (!flag.equals("--out") || command.name().equals("imp")));
   }
 
   /**

@@ -50,6 +50,10 @@ class ReportCommandTest {
   @Test
   void missingRunDirectoryIsOneLineExitTwoAndWritesNothing() throws IOException {
     assertRefusedWritingNothing(tmp.resolve("nope"), "run directory", "not found");
+    // the message is about the RUN argument, not about --out (the page)
+    CliRun cli = CliRun.of("report", tmp.resolve("nope").toString());
+    assertThat(cli.err()).isEqualTo("lth report: run directory " + tmp.resolve("nope")
+        + " not found\n");
   }
 
   @Test

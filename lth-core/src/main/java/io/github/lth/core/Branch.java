@@ -19,9 +19,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -95,6 +97,8 @@ public final class Branch {
   /** The rounds this branch covers in {@code run}: the chosen ones, or every pruned round. */
   public List<Integer> rounds(StoredRun run) {
     List<Integer> out = new ArrayList<>();
+    checkArgument(rounds == null || !rounds.isEmpty(), "no round chosen (leave the rounds out"
+        + " for every pruned round)");
     if (rounds == null) {
       for (int r = 1; r < run.rounds().size(); r++) {
         out.add(r);
@@ -133,55 +137,71 @@ public final class Branch {
         : Rewinds.parse(rewindSpec);
     long rewindStep = Imp.rewindStep(rewind, task.plan());
 
+    // everything a round needs is read and every mask drawn before the branch directory is
+    // made, so a run that lacks a file leaves no empty branch behind
+    Weights initial = run.initialWeights();
+    Weights rewindPoint = rewindStep > 0 ? run.rewindWeights().orElseThrow(() ->
+        new IllegalArgumentException("run directory " + runDirectory + " lacks "
+            + RunStore.REWIND_WEIGHTS + " for rewind " + rewindSpec)) : null;
+    Weights denseTrained = control instanceof Control.NaturalRandom
+        ? run.trainedWeights(0) : null;
+    Map<Integer, Mask> masks = new TreeMap<>();
+    for (int r : chosen) {
+      Mask found = run.round(r).mask();
+      Mask mask = ControlMasks.of(control, found,
+          Seeds.derive(branchSeed, "branch:" + control.spec(), r), denseTrained);
+      checkArgument(!(control instanceof Control.Perturbed) || !mask.equals(found),
+          "control %s swaps no weight of round %s: the share of each layer's kept weights"
+              + " rounds to 0", control.spec(), r);
+      masks.put(r, mask);
+      if (rewind instanceof Rewind.None && !(control instanceof Control.Reinit)) {
+        run.trainedWeightsFile(r - 1);
+      }
+    }
+
     JsonObject settings = new JsonObject();
     settings.addProperty("control", control.spec());
-    settings.addProperty("description", control.description());
     settings.addProperty("seed", branchSeed);
     if (control instanceof Control.NaturalRandom n) {
       settings.addProperty("natural_zero_threshold", n.threshold());
     }
     settings.addProperty("run_settings_sha256", run.settingsFingerprint());
+    // the description is prose and may be reworded; settings are compared on resume
+    Map<String, String> provenance = new LinkedHashMap<>(model.provenance());
+    provenance.put("control_description", control.description());
     Path dir = runDirectory.resolve(RunStore.BRANCHES).resolve(branchName);
     List<Integer> trainedNow = new ArrayList<>();
-    try (RunStore store = RunStore.open(dir, settings, model.provenance(), true)) {
+    try (RunStore store = RunStore.open(dir, settings, provenance, true)) {
       Set<Integer> stored = new HashSet<>();
       store.storedRounds().forEach(r -> stored.add(r.index()));
       List<Integer> todo = chosen.stream().filter(r -> !stored.contains(r)).toList();
       int last = run.rounds().size() - 1;
-      listeners.forEach(l -> l.onRunStart(last,
-          stored.isEmpty() || todo.isEmpty() ? 0 : todo.get(0)));
-      if (!todo.isEmpty()) {
-        Weights initial = run.initialWeights();
-        Weights rewindPoint = rewindStep > 0 ? run.rewindWeights().orElseThrow(() ->
-            new IllegalArgumentException("run directory " + runDirectory + " lacks "
-                + RunStore.REWIND_WEIGHTS + " for rewind " + rewindSpec)) : null;
-        Weights denseTrained = control instanceof Control.NaturalRandom
-            ? run.trainedWeights(0) : null;
-        for (int r : todo) {
-          Mask found = run.round(r).mask();
-          Mask mask = ControlMasks.of(control, found,
-              Seeds.derive(branchSeed, "branch:" + control.spec(), r), denseTrained);
-          moveToStart(model, run, rewind, rewindStep, r, initial, rewindPoint, branchSeed);
-          long dataSeed = control instanceof Control.Retrain
-              ? Seeds.derive(branchSeed, "branch:retrain", r)
-              : Imp.dataSeed(run.seed(), rewindStep, r);
-          TrainingListener listener = TrainingListener.NONE;
-          for (ImpListener l : listeners) {
-            listener = listener.andThen(l.onRoundStart(r, mask));
-          }
-          model.applyMask(mask);
-          TrainingSummary training = task.train(model, SparsityControllers.fixed(mask),
-              new TrainingContext(r, dataSeed, listener, Imp.startStep(rewindStep, r)));
-          Round round = new Round(r, mask, task.evaluate(model), training);
-          store.writeRound(round, model.state());
-          store.writeSummary(store.storedRounds(), task.primaryMetric());
-          trainedNow.add(r);
-          listeners.forEach(l -> l.onRoundEnd(round));
+      listeners.forEach(l -> l.onRunStart(last, 0));
+      for (int r : todo) {
+        Mask mask = masks.get(r);
+        moveToStart(model, run, rewind, rewindStep, r, initial, rewindPoint, branchSeed);
+        long dataSeed = control instanceof Control.Retrain
+            ? Seeds.derive(branchSeed, "branch:retrain", r)
+            : Imp.dataSeed(run.seed(), rewindStep, r);
+        TrainingListener listener = TrainingListener.NONE;
+        for (ImpListener l : listeners) {
+          listener = listener.andThen(l.onRoundStart(r, mask));
         }
+        model.applyMask(mask);
+        TrainingSummary training = task.train(model, SparsityControllers.fixed(mask),
+            new TrainingContext(r, dataSeed, listener, Imp.startStep(rewindStep, r)));
+        Round round = new Round(r, mask, task.evaluate(model), training);
+        store.writeRound(round, model.state());
+        store.writeSummary(store.storedRounds(), task.primaryMetric());
+        RunStore.rewriteSummary(runDirectory);
+        trainedNow.add(r);
+        listeners.forEach(l -> l.onRoundEnd(round));
       }
-      boolean joined = RunStore.rewriteSummary(runDirectory);
+      if (todo.isEmpty()) {
+        RunStore.rewriteSummary(runDirectory);
+      }
       return new BranchResult(branchName, control, dir,
-          ImmutableList.copyOf(store.storedRounds()), ImmutableList.copyOf(trainedNow), joined);
+          ImmutableList.copyOf(store.storedRounds()), ImmutableList.copyOf(trainedNow));
     }
   }
 

@@ -19,8 +19,6 @@ import java.nio.file.Path;
  * @param directory the branch directory
  * @param rounds the branch's rounds, ascending; each index is the run round it comes from
  * @param trainedNow the indices of the rounds this invocation trained (the rest were stored)
- * @param runSummaryUpdated whether the run's results.csv and curve.png now include the branch
- *     (false while another process holds the run; it adds the branch when it next writes them)
  */
 public record BranchResult(String name, Control control, Path directory,
-    ImmutableList<Round> rounds, ImmutableList<Integer> trainedNow, boolean runSummaryUpdated) {}
+    ImmutableList<Round> rounds, ImmutableList<Integer> trainedNow) {}

@@ -176,7 +176,6 @@ class BranchTest {
     ToyTask first = new ToyTask(2, 3);
     BranchResult one = branch(dir, "perturbed:20", first, List.of(2));
     assertThat(one.trainedNow()).containsExactly(2);
-    assertThat(one.runSummaryUpdated()).isTrue();
     ToyTask second = new ToyTask(2, 3);
     BranchResult all = branch(dir, "perturbed:20", second, null);
     assertThat(all.trainedNow()).containsExactly(1, 3);
@@ -187,6 +186,18 @@ class BranchTest {
     BranchResult uninterrupted = branch(copy, "perturbed:20", again, null);
     assertThat(uninterrupted.rounds()).extracting(Round::mask)
         .isEqualTo(all.rounds().stream().map(Round::mask).toList());
+    // and start from the same weights with the same data order and start step
+    List<Weights> resumedStarts = List.of(second.startWeights().get(0),
+        first.startWeights().get(0), second.startWeights().get(1));
+    assertThat(again.startWeights()).isEqualTo(resumedStarts);
+    List<TrainingContext> resumedContexts = List.of(second.contexts().get(0),
+        first.contexts().get(0), second.contexts().get(1));
+    assertThat(again.contexts()).extracting(TrainingContext::seed).isEqualTo(
+        resumedContexts.stream().map(TrainingContext::seed).toList());
+    assertThat(again.contexts()).extracting(TrainingContext::startStep).isEqualTo(
+        resumedContexts.stream().map(TrainingContext::startStep).toList());
+    assertThat(uninterrupted.rounds()).extracting(r -> r.metrics().get("accuracy"))
+        .isEqualTo(all.rounds().stream().map(r -> r.metrics().get("accuracy")).toList());
 
     List<String> csv = Files.readAllLines(dir.resolve(RunStore.RESULTS));
     String[] header = csv.get(0).split(",");
@@ -215,16 +226,72 @@ class BranchTest {
   }
 
   @Test
-  void aRunInUseKeepsItsSummaryAndSaysSo() throws IOException {
+  void aRunInProgressStillGetsTheBranchInItsSummary() throws IOException {
     Path dir = run("init", Rewinds.toInit());
-    String before = Files.readString(dir.resolve(RunStore.RESULTS));
+    // an IMP process holding the run: the branch's summary lock is another file
     try (FileChannel c = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.WRITE);
         FileLock held = c.lock()) {
       BranchResult r = branch(dir, "random-global", new ToyTask(2, 3), List.of(1));
-      assertThat(r.runSummaryUpdated()).isFalse();
       assertThat(r.rounds()).hasSize(1);
     }
-    assertThat(Files.readString(dir.resolve(RunStore.RESULTS))).isEqualTo(before);
+    assertThat(Files.readAllLines(dir.resolve(RunStore.RESULTS)).get(0))
+        .contains("random-global.accuracy");
+  }
+
+  @Test
+  void reinitUnderLateRewindingStartsAtTheRewindStepFromFreshWeights() throws IOException {
+    Path dir = run("late", Rewinds.toStep(2));
+    StoredRun stored = StoredRun.open(dir);
+    ToyTask task = new ToyTask(2, 3);
+    branch(dir, "reinit", task, List.of(1));
+    Mask ticket = stored.round(1).mask();
+    assertThat(task.contexts().get(0).startStep()).isEqualTo(2);
+    assertThat(task.contexts().get(0).seed()).isEqualTo(Imp.dataSeed(11, 2, 1));
+    assertThat(task.startWeights().get(0)).isNotEqualTo(
+        masked(stored.rewindWeights().orElseThrow(), ticket));
+    ToyModel fresh = model();
+    fresh.reinitialize(Seeds.derive(11, "branch:reinit", 1));
+    assertThat(task.startWeights().get(0)).isEqualTo(masked(fresh.state(), ticket));
+  }
+
+  @Test
+  void aRunLackingAFileTheBranchNeedsLeavesNoBranchBehind() throws IOException {
+    Path late = run("late", Rewinds.toStep(2));
+    Files.delete(late.resolve(RunStore.REWIND_WEIGHTS));
+    assertThatThrownBy(() -> branch(late, "random-mask", new ToyTask(2, 3), null))
+        .hasMessageContaining("lacks rewind-point.npz");
+    assertThat(late.resolve(RunStore.BRANCHES)).doesNotExist();
+
+    Path none = run("none", Rewinds.none());
+    Files.delete(none.resolve("round-01/weights.npz"));
+    assertThatThrownBy(() -> branch(none, "complement", new ToyTask(2, 3), List.of(2)))
+        .hasMessageContaining("lacks round-01/weights.npz");
+    Files.delete(none.resolve("round-00/weights.npz"));
+    assertThatThrownBy(() -> branch(none, "natural-random", new ToyTask(2, 3), List.of(3)))
+        .hasMessageContaining("lacks round-00/weights.npz");
+    assertThat(none.resolve(RunStore.BRANCHES)).doesNotExist();
+  }
+
+  @Test
+  void aPerturbationThatSwapsNothingAndAnEmptyRoundListAreRefused() {
+    Path dir = run("init", Rewinds.toInit());
+    assertThatThrownBy(() -> branch(dir, "perturbed:0.001", new ToyTask(2, 3), List.of(1)))
+        .hasMessageContaining("swaps no weight of round 1");
+    assertThatThrownBy(() -> branch(dir, "reinit", new ToyTask(2, 3), List.of()))
+        .hasMessageContaining("no round chosen");
+    assertThat(dir.resolve(RunStore.BRANCHES)).doesNotExist();
+  }
+
+  @Test
+  void theControlsDescriptionIsProvenanceNotASetting() throws IOException {
+    Path dir = run("init", Rewinds.toInit());
+    branch(dir, "complement", new ToyTask(2, 3), List.of(1));
+    JsonObject config = JsonParser.parseString(Files.readString(
+        dir.resolve("branches/complement/config.json"))).getAsJsonObject();
+    assertThat(config.getAsJsonObject("settings").keySet())
+        .containsExactly("control", "seed", "run_settings_sha256");
+    assertThat(config.getAsJsonObject("provenance").get("control_description").getAsString())
+        .startsWith("the complement mask");
   }
 
   @Test

@@ -73,6 +73,7 @@ public final class RunStore implements Closeable {
   /** The directory under a run that holds its branches (controls), one directory each. */
   public static final String BRANCHES = "branches";
   private static final String LOCK = ".lock";
+  private static final String SUMMARY_LOCK = ".summary.lock";
   /**
    * The run format this version writes. Format 2 (validation split, val_/test_ metrics, late
    * rewinding that continues from step k) changed what a run computes, so a format-1 run
@@ -260,46 +261,45 @@ public final class RunStore implements Closeable {
    * rounds of every branch stored under {@link #BRANCHES} (a column group and a curve each).
    */
   public void writeSummary(List<Round> rounds, String primaryMetric) throws IOException {
-    Map<String, List<Round>> branches = readBranchRounds(dir);
-    writeString(dir.resolve(RESULTS), ResultsTable.csv(rounds, branches));
-    JsonObject summary = new JsonObject();
-    summary.addProperty("primary_metric", primaryMetric);
-    summary.add("rounds", GSON.toJsonTree(rounds.stream().map(RunStore::roundJson).toList()));
-    if (!branches.isEmpty()) {
-      JsonObject b = new JsonObject();
-      branches.forEach((name, list) -> b.add(name,
-          GSON.toJsonTree(list.stream().map(RunStore::roundJson).toList())));
-      summary.add("branches", b);
-    }
-    writeString(dir.resolve(SUMMARY), GSON.toJson(summary));
-    Path tmp = dir.resolve("." + CURVE + ".tmp");
-    CurvePlot.write(rounds, primaryMetric, branches, tmp);
-    Files.move(tmp, dir.resolve(CURVE), StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
+    writeSummary(dir, rounds, primaryMetric);
   }
 
   /**
-   * Rewrites a run's results.csv, summary.json and curve.png (with its branches) unless another
-   * process holds the run: a run in progress rewrites them itself after its next round.
-   *
-   * @return whether the files were rewritten
+   * Rewrites a run's results.csv, summary.json and curve.png with its branches, also while the
+   * run itself is in progress (a branch of a run being extended).
    */
-  public static boolean rewriteSummary(Path runDir) throws IOException {
+  public static void rewriteSummary(Path runDir) throws IOException {
     JsonObject config = readJson(runDir.resolve(CONFIG));
     String metric = config.getAsJsonObject("settings").get("primary_metric").getAsString();
-    try (FileChannel channel = FileChannel.open(runDir.resolve(LOCK), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE)) {
-      FileLock held = tryLock(channel);
-      if (held == null) {
-        return false;
+    writeSummary(runDir, readRounds(runDir), metric);
+  }
+
+  /**
+   * Every writer of a summary (the run after each round, each branch after each of its rounds)
+   * holds the summary lock and reads the rounds on disk while holding it, so whichever writes
+   * last writes every complete round of the run and of its branches.
+   */
+  private static void writeSummary(Path dir, List<Round> rounds, String primaryMetric)
+      throws IOException {
+    try (FileChannel channel = FileChannel.open(dir.resolve(SUMMARY_LOCK),
+        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held = channel.lock()) {
+      Map<String, List<Round>> branches = readBranchRounds(dir);
+      writeString(dir.resolve(RESULTS), ResultsTable.csv(rounds, branches));
+      JsonObject summary = new JsonObject();
+      summary.addProperty("primary_metric", primaryMetric);
+      summary.add("rounds", GSON.toJsonTree(rounds.stream().map(RunStore::roundJson).toList()));
+      if (!branches.isEmpty()) {
+        JsonObject b = new JsonObject();
+        branches.forEach((name, list) -> b.add(name,
+            GSON.toJsonTree(list.stream().map(RunStore::roundJson).toList())));
+        summary.add("branches", b);
       }
-      try {
-        RunStore store = new RunStore(runDir, channel, held);
-        store.writeSummary(readRounds(runDir), metric);
-        return true;
-      } finally {
-        held.release();
-      }
+      writeString(dir.resolve(SUMMARY), GSON.toJson(summary));
+      Path tmp = dir.resolve("." + CURVE + ".tmp");
+      CurvePlot.write(rounds, primaryMetric, branches, tmp);
+      Files.move(tmp, dir.resolve(CURVE), StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
     }
   }
 
@@ -344,6 +344,11 @@ public final class RunStore implements Closeable {
 
   private static Round readRound(Path dir, int r) throws IOException {
     Path d = dir.resolve(roundDirectoryName(r));
+    for (String f : List.of(MASK, METRICS)) {
+      if (!Files.isRegularFile(d.resolve(f))) {
+        throw new IOException("round directory " + d + " is incomplete: it has no " + f);
+      }
+    }
     Mask mask = MaskIO.read(d.resolve(MASK));
     JsonObject json = readJson(d.resolve(METRICS));
     Map<String, Double> metrics = new LinkedHashMap<>();

@@ -36,7 +36,8 @@ public record StoredBranch(String name, Path directory, JsonObject settings,
     return rounds.stream().map(Round::index).collect(ImmutableList.toImmutableList());
   }
 
-  static StoredBranch read(Path dir) throws IOException {
+  /** Reads a branch directory ({@code runs/X/branches/NAME}). */
+  public static StoredBranch read(Path dir) throws IOException {
     JsonObject config = RunStore.readJson(dir.resolve(RunStore.CONFIG));
     JsonObject settings = config.has("settings") ? config.getAsJsonObject("settings")
         : new JsonObject();

@@ -6,6 +6,7 @@ import com.google.common.collect.ImmutableList;
 import com.google.gson.JsonObject;
 import io.github.lth.core.Round;
 import io.github.lth.core.Weights;
+import io.github.lth.core.io.WeightsIO;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -55,6 +56,7 @@ public final class StoredRun {
         + " version reads %s (run it again with this version)", dir, format, RunStore.FORMAT);
     checkArgument(config.has("settings") && config.get("settings").isJsonObject(),
         "%s: no settings", configFile);
+
     List<Round> rounds = RunStore.readRounds(dir);
     checkArgument(!rounds.isEmpty(), "run directory %s holds no complete round (no %s/)", dir,
         RunStore.roundDirectoryName(0));
@@ -88,7 +90,7 @@ public final class StoredRun {
 
   /** The metric that selects tickets, e.g. {@code val_accuracy}. */
   public String primaryMetric() {
-    return config.getAsJsonObject("settings").get("primary_metric").getAsString();
+    return setting("primary_metric");
   }
 
   /** The run's seed (0 if the settings do not record one). */
@@ -99,7 +101,15 @@ public final class StoredRun {
 
   /** The rewind specification, e.g. {@code init} or {@code step:500}. */
   public String rewind() {
-    return config.getAsJsonObject("settings").get("rewind").getAsString();
+    return setting("rewind");
+  }
+
+  /** A text setting a run made by {@link io.github.lth.core.Imp} always records. */
+  private String setting(String key) {
+    JsonObject s = config.getAsJsonObject("settings");
+    checkArgument(s.has(key) && s.get(key).isJsonPrimitive(), "run directory %s: its"
+        + " config.json settings name no %s", dir, key);
+    return s.get(key).getAsString();
   }
 
   /** The complete rounds 0, 1, ... (round 0 is the dense network). */
@@ -126,9 +136,20 @@ public final class StoredRun {
 
   /** The trained weights of a round (its weights.npz). */
   public Weights trainedWeights(int round) throws IOException {
+    return WeightsIO.read(trainedWeightsFile(round));
+  }
+
+  /**
+   * The file of a round's trained weights.
+   *
+   * @throws IllegalArgumentException if the round does not exist or its weights.npz is missing
+   */
+  public Path trainedWeightsFile(int round) {
     round(round);
-    return io.github.lth.core.io.WeightsIO.read(
-        dir.resolve(RunStore.roundDirectoryName(round)).resolve(RunStore.TRAINED_WEIGHTS));
+    Path f = dir.resolve(RunStore.roundDirectoryName(round)).resolve(RunStore.TRAINED_WEIGHTS);
+    checkArgument(Files.isRegularFile(f), "run directory %s lacks %s", dir,
+        dir.relativize(f));
+    return f;
   }
 
   /** θ₀: the weights every round rewinds to (initial.npz), or the pre-trained start. */
@@ -165,7 +186,7 @@ public final class StoredRun {
 
   private Optional<Weights> readTopLevel(String name) throws IOException {
     Path f = dir.resolve(name);
-    return Files.exists(f) ? Optional.of(io.github.lth.core.io.WeightsIO.read(f))
+    return Files.exists(f) ? Optional.of(WeightsIO.read(f))
         : Optional.empty();
   }
 }
