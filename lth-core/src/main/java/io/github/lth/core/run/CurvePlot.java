@@ -22,6 +22,13 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * }</pre>
  */
 public final class CurvePlot {
+  /** Ten distinguishable colours (Tableau 10), the ticket first and the dense line last. */
+  private static final java.awt.Color[] PALETTE = {
+      new java.awt.Color(0x1F77B4), new java.awt.Color(0xD62728), new java.awt.Color(0x2CA02C),
+      new java.awt.Color(0xFF7F0E), new java.awt.Color(0x9467BD), new java.awt.Color(0x8C564B),
+      new java.awt.Color(0xE377C2), new java.awt.Color(0x17BECF), new java.awt.Color(0xBCBD22),
+      new java.awt.Color(0x7F7F7F)};
+
   private CurvePlot() {}
 
   /** Writes a PNG to {@code file} (the name may end in anything; PNG bytes are written). */
@@ -48,6 +55,9 @@ public final class CurvePlot {
     chart.setCustomXAxisTickLabelsFormatter(x -> percent(Math.pow(10, x)));
     chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
     chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
+    // XChart's default palette repeats a yellow among the first seven series; a run with all
+    // seven controls has nine
+    chart.getStyler().setSeriesColors(PALETTE);
     double min = 100;
     double[][] ticket = series(rounds, metric);
     XYSeries tickets = chart.addSeries("IMP subnetworks", ticket[0], ticket[1]);
