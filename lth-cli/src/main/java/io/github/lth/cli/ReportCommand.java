@@ -2,19 +2,15 @@ package io.github.lth.cli;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.github.lth.core.io.AtomicWrite;
 import io.github.lth.core.report.RunReport;
 import io.github.lth.core.run.StoredRun;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -75,36 +71,10 @@ final class ReportCommand implements Callable<Integer> {
         "cannot write %s: directory %s does not exist", target, dir);
     // the page is built before any file is touched, so a run that fails to read leaves nothing
     byte[] page = RunReport.html(run).getBytes(StandardCharsets.UTF_8);
-    writeAtomically(target.toAbsolutePath(), page);
+    AtomicWrite.bytes(target.toAbsolutePath(), page);
     PrintWriter w = spec.commandLine().getOut();
     w.println(target);
     w.flush();
     return 0;
-  }
-
-  /** Temporary file beside the target, forced to disk, renamed over it; removed on failure. */
-  private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path tmp = target.resolveSibling("." + target.getFileName() + "."
-        + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-    boolean moved = false;
-    try {
-      try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE,
-          StandardOpenOption.CREATE_NEW)) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-          c.write(buffer);
-        }
-        c.force(true);
-      }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-      moved = true;
-    } catch (IOException e) {
-      throw new IOException("cannot write " + target + ": " + e, e);
-    } finally {
-      if (!moved) {
-        Files.deleteIfExists(tmp);
-      }
-    }
   }
 }
