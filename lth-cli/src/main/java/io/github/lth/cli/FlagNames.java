@@ -38,6 +38,8 @@ final class FlagNames {
       // only lth imp's --out is a run directory (report's is the page)
       Map.entry("run directory", "--out"),
       Map.entry("resume", "--resume"),
+      Map.entry("key mapping", "--key-map"),
+      Map.entry("transfer mode", "--mode"),
       Map.entry("control", "--control"),
       Map.entry("unknown control", "--control"),
       Map.entry("perturbation", "--control"),

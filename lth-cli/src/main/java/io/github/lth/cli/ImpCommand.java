@@ -6,9 +6,11 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import io.github.lth.core.Imp;
+import io.github.lth.core.ParameterInfo;
 import io.github.lth.core.ImpResult;
 import io.github.lth.core.Round;
 import io.github.lth.core.Weights;
+import io.github.lth.core.io.KeyMapping;
 import io.github.lth.core.io.WeightsIO;
 import io.github.lth.core.run.RunStore;
 import io.github.lth.core.prune.ParameterSelector;
@@ -118,6 +120,13 @@ final class ImpCommand implements Callable<Integer> {
           + " (.npz, .safetensors or DJL .params; also the starting point); a fresh random"
           + " initialization; or nowhere (fine-tuning). Default: ${DEFAULT-VALUE}.")
   String rewind;
+
+  @Option(names = "--key-map", paramLabel = "FILE",
+      description = "Renames the keys of the --rewind pretrained: weights to the model's"
+          + " parameter names: lines 'file_key model_parameter' (or 'a -> b', 'a=b'; # comments)"
+          + " or a .json object, so a PyTorch state_dict saved with numpy or safetensors loads."
+          + " Keys not listed keep their names; parameters left unmatched are listed.")
+  Path keyMap;
 
   @Option(names = "--validation", defaultValue = "0.1", paramLabel = "F",
       description = "Share of the training images held out as validation data (stratified by"
@@ -291,8 +300,18 @@ final class ImpCommand implements Callable<Integer> {
       Weights weights = file.toString().endsWith(".params")
           ? ParamsFiles.read(file, setup.block(split))
           : WeightsIO.read(file);
+      if (keyMap != null) {
+        checkArgument(Files.isRegularFile(keyMap), "--key-map: file %s not found", keyMap);
+        List<String> expected;
+        try (DjlModel m = setup.model(split, Device.cpu())) {
+          expected = m.parameters().stream().map(ParameterInfo::name).toList();
+        }
+        weights = KeyMapping.read(keyMap).apply(weights, expected);
+      }
       return Rewinds.toPretrained(file.toString(), weights);
     }
+    checkArgument(keyMap == null, "--key-map renames the keys of --rewind pretrained:PATH;"
+        + " --rewind is %s", rewind);
     return Rewinds.parse(rewind);
   }
 

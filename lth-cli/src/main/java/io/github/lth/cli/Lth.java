@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
         ImpCommand.class,
         BranchCommand.class,
         ReportCommand.class,
+        TransferCommand.class,
         ReproduceCommand.class,
         CommandLine.HelpCommand.class,
     },

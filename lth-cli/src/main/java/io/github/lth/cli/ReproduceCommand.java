@@ -3,11 +3,10 @@ package io.github.lth.cli;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.Device;
-import com.google.gson.GsonBuilder;
-import io.github.lth.core.io.AtomicWrite;
 import io.github.lth.djl.Devices;
 import io.github.lth.djl.data.DataSources;
 import io.github.lth.djl.data.TrainTestSplit;
+import io.github.lth.djl.transfer.TransferMode;
 import io.github.lth.djl.transfer.TransferRecord;
 import io.github.lth.djl.transfer.TransferStudy;
 import java.io.PrintWriter;
@@ -16,10 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -78,14 +75,37 @@ final class ReproduceCommand implements Callable<Integer> {
           + " --quick). The two IMP runs inside it resume.")
   Path out;
 
+  @Option(names = "--seeds", paramLabel = "K",
+      description = "Seeds per configuration, at least 2. Default: 3 (2 with --quick).")
+  Integer seeds;
+
+  @Option(names = "--mode", split = ",", paramLabel = "full|linear",
+      description = "Transfer modes. Default: full,linear.")
+  List<String> modes;
+
+  @Option(names = "--configurations", paramLabel = "NAMES",
+      description = "Which of dense, mP,θp (pruned during pre-training), mT,θp (pruned during"
+          + " transfer), mT,θ0, mT,θ5%, random-mask, reinit to train; dense is always"
+          + " trained. Separate with ';' when a name holds a comma, e.g."
+          + " 'dense;mP,θp;mT,θp'. Default: all.")
+  String configurations;
+
+  @Option(names = "--low-shot", paramLabel = "X",
+      description = "Transfers train on X % of each target class's training images"
+          + " (0 < X <= 100).")
+  Double lowShot;
+
+  @Option(names = "--permute-labels",
+      description = "Transfers train on the target with permuted labels.")
+  boolean permuteLabels;
+
   @Mixin
   DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
-    TransferStudy.Settings settings = quick ? TransferStudy.Settings.quick()
-        : TransferStudy.Settings.defaults();
+    TransferStudy.Settings settings = settings();
     String dataSpec = data != null ? data : quick ? "embedded" : "fashion-mnist";
     Path dir = out != null ? out : Path.of(quick ? "runs/reproduce-quick" : "runs/reproduce");
     checkArgument(!Files.exists(dir) || Files.isDirectory(dir), "--out %s is a file", dir);
@@ -102,32 +122,38 @@ final class ReproduceCommand implements Callable<Integer> {
       stdout.println(line);
       stdout.flush();
     });
-    AtomicWrite.text(dir.resolve("results.csv"), csv(records));
-    AtomicWrite.text(dir.resolve("settings.json"), new GsonBuilder().setPrettyPrinting()
-        .create().toJson(settings.asMap()));
     Duration took = Duration.between(start, Instant.now());
-    stdout.printf(Locale.ROOT, "written: %s/{results.csv, settings.json} in %d min %02d s%n",
-        dir, took.toMinutes(), took.toSecondsPart());
+    TransferOutputs.write(dir, records, settings.asMap(), "Fashion-MNIST classes 0-4 to 5-9,"
+        + " " + settings.model(), stdout);
+    stdout.printf(Locale.ROOT, "took %d min %02d s%n", took.toMinutes(), took.toSecondsPart());
     stdout.flush();
     return 0;
   }
 
-  /** One row per transfer: mode, configuration, round, sparsity, seed, then every metric. */
-  static String csv(List<TransferRecord> records) {
-    Set<String> metrics = new LinkedHashSet<>();
-    records.forEach(r -> metrics.addAll(r.metrics().names()));
-    List<String> header = new ArrayList<>(List.of("mode", "configuration", "round", "sparsity",
-        "seed"));
-    header.addAll(metrics);
-    StringBuilder sb = new StringBuilder(String.join(",", header)).append('\n');
-    for (TransferRecord r : records) {
-      List<String> row = new ArrayList<>(List.of(r.mode().label(), r.configuration(),
-          Integer.toString(r.round()), Double.toString(r.sparsity()), Long.toString(r.seed())));
-      for (String m : metrics) {
-        row.add(r.metrics().has(m) ? Double.toString(r.metrics().get(m)) : "");
-      }
-      sb.append(String.join(",", row)).append('\n');
+  private TransferStudy.Settings settings() {
+    TransferStudy.Settings s = quick ? TransferStudy.Settings.quick()
+        : TransferStudy.Settings.defaults();
+    if (seeds != null) {
+      checkArgument(seeds >= 2, "--seeds %s: a verdict needs at least 2 seeds", seeds);
+      s = s.withSeeds(seeds);
     }
-    return sb.toString();
+    if (modes != null) {
+      s = s.withModes(modes.stream().map(TransferMode::parse).distinct().toList());
+    }
+    if (configurations != null) {
+      List<String> chosen = new ArrayList<>(List.of("dense"));
+      for (String c : configurations.split(configurations.contains(";") ? ";" : ",")) {
+        checkArgument(TransferStudy.CONFIGURATIONS.contains(c.trim()), "--configurations:"
+            + " unknown configuration '%s' (known: %s)", c.trim(),
+            String.join("; ", TransferStudy.CONFIGURATIONS));
+        chosen.add(c.trim());
+      }
+      s = s.withConfigurations(chosen);
+    }
+    if (lowShot != null) {
+      checkArgument(lowShot > 0 && lowShot <= 100, "--low-shot %s: x % must be in (0, 100]",
+          lowShot);
+    }
+    return s.withTarget(lowShot != null ? lowShot : 100, permuteLabels);
   }
 }

@@ -74,4 +74,9 @@ final class Table {
   static String ratio(double value) {
     return String.format(Locale.ROOT, "%.4f", value);
   }
+
+  /** A number without trailing zeros: {@code 10}, {@code 2.5}. */
+  static String number(double value) {
+    return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+  }
 }

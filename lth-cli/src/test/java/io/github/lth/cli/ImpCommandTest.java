@@ -339,6 +339,47 @@ class ImpCommandTest {
     assertThat(WeightsIO.read(out.resolve("initial.npz"))).isEqualTo(pretrained);
   }
 
+  @Test
+  void aKeyMapRenamesPyTorchStyleKeysOfPretrainedWeights() throws IOException {
+    Weights pretrained;
+    try (DjlModel m = DjlModel.create(Models.lenet300(10), new Shape(1, 1, 28, 28),
+        Device.cpu(), 78)) {
+      pretrained = m.state();
+    }
+    // the same values under PyTorch state_dict names fc0.weight, fc0.bias, ...
+    Weights.Builder torch = Weights.builder();
+    StringBuilder map = new StringBuilder("# state_dict key -> lth4j parameter\n");
+    List<String> names = pretrained.names();
+    for (int i = 0; i < names.size(); i++) {
+      String key = "fc" + i / 2 + (i % 2 == 0 ? ".weight" : ".bias");
+      torch.put(key, pretrained.shape(names.get(i)), pretrained.values(names.get(i)));
+      map.append(key).append(" -> ").append(names.get(i)).append('\n');
+    }
+    Path file = tmp.resolve("state_dict.npz");
+    WeightsIO.write(torch.build(), file);
+    Path mapping = Files.writeString(tmp.resolve("keys.txt"), map.toString());
+    Path out = tmp.resolve("mapped");
+    CliRun run = CliRun.of("imp", "--out", out.toString(), "--steps", "5", "--target-sparsity",
+        "0.2", "--device", "cpu", "--rewind", "pretrained:" + file, "--key-map",
+        mapping.toString());
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(WeightsIO.read(out.resolve("initial.npz"))).isEqualTo(pretrained);
+
+    // a mapping that leaves two parameters unmatched names them and writes nothing
+    String partial = map.toString().lines().filter(l -> !l.startsWith("fc2."))
+        .reduce("", (a, b) -> a + b + "\n");
+    Path partialMap = Files.writeString(tmp.resolve("partial.txt"), partial);
+    Path failed = tmp.resolve("unmatched");
+    CliRun bad = CliRun.of("imp", "--out", failed.toString(), "--steps", "5",
+        "--target-sparsity", "0.2", "--device", "cpu", "--rewind", "pretrained:" + file,
+        "--key-map", partialMap.toString());
+    assertThat(bad.exit()).isEqualTo(2);
+    assertOneLine(bad.err(), "lth imp: --key-map: key mapping " + partialMap + " leaves model"
+        + " parameters unmatched: " + String.join(", ", Stream.of(names.get(4), names.get(5))
+        .sorted().toList()) + " (file keys not used: fc2.bias, fc2.weight)");
+    assertThat(failed).doesNotExist();
+  }
+
   @ParameterizedTest(name = "--rewind {0} with --steps 5")
   @CsvSource({"step:6, step 6", "epoch:1, step 90"})
   void rewindPointBeyondRound0ExitsWith2BeforeWritingAnything(String rewind, String step) {

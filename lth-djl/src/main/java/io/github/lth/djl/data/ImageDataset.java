@@ -267,6 +267,23 @@ public final class ImageDataset {
   }
 
   /**
+   * The first {@code max(1, round(fraction × classes))} classes with their images, labels
+   * unchanged (the "x% of the classes" low-shot setting); smaller fractions give subsets of
+   * larger ones.
+   *
+   * @throws IllegalArgumentException if the fraction is not in {@code (0, 1]} or the kept
+   *     classes have no images
+   */
+  public ImageDataset fractionOfClasses(double fraction) {
+    checkArgument(fraction > 0 && fraction <= 1,
+        "data set %s: fraction of classes must be in (0, 1]: %s", name, fraction);
+    int kept = (int) Math.max(1, Math.round(fraction * classes));
+    int[] first = new int[kept];
+    Arrays.setAll(first, i -> i);
+    return classSubset(first);
+  }
+
+  /**
    * Only the images of the given classes, relabelled {@code 0 .. keep.length-1} in the order
    * given (for "x% of the classes" experiments and for transfer to a class subset).
    *

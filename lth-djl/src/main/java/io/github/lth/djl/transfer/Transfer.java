@@ -12,6 +12,7 @@ import io.github.lth.core.TrainingListener;
 import io.github.lth.core.Weights;
 import io.github.lth.djl.DjlModel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -50,10 +51,13 @@ public final class Transfer {
   }
 
   /**
-   * Loads {@code start}'s backbone weights into {@code target} and applies {@code mask}; the
-   * target's head keeps its own (fresh) weights.
+   * Checks that a subnetwork fits {@code target}: {@code start} has every backbone parameter
+   * with the model's shape, and {@code mask} covers only backbone parameters, with their shapes.
+   *
+   * @return the target's backbone parameter names
+   * @throws IllegalArgumentException naming the parameters that do not fit
    */
-  static void prepare(DjlModel target, Weights start, Mask mask) {
+  public static List<String> checkFits(DjlModel target, Weights start, Mask mask) {
     List<String> backbone = new ArrayList<>();
     List<String> head = new ArrayList<>();
     for (ParameterInfo p : target.parameters()) {
@@ -64,12 +68,31 @@ public final class Transfer {
     List<String> missing = backbone.stream().filter(n -> !start.contains(n)).toList();
     checkArgument(missing.isEmpty(), "the starting weights lack backbone parameter%s %s",
         missing.size() == 1 ? "" : "s", listed(missing));
+    for (ParameterInfo p : target.parameters()) {
+      if (!p.inHead()) {
+        checkArgument(Arrays.equals(start.shape(p.name()), p.shape()), "the starting weights'"
+            + " %s has shape %s, the target model's %s", p.name(),
+            Arrays.toString(start.shape(p.name())), Arrays.toString(p.shape()));
+      }
+    }
     for (String layer : mask.layers()) {
       checkArgument(!head.contains(layer), "the mask covers %s, a parameter of the head the"
           + " transfer replaces", layer);
       checkArgument(backbone.contains(layer), "the mask covers %s, which the target model does"
           + " not have", layer);
+      checkArgument(Arrays.equals(mask.shape(layer), start.shape(layer)), "the mask of %s has"
+          + " shape %s, the target model's %s", layer, Arrays.toString(mask.shape(layer)),
+          Arrays.toString(start.shape(layer)));
     }
+    return backbone;
+  }
+
+  /**
+   * Loads {@code start}'s backbone weights into {@code target} and applies {@code mask}; the
+   * target's head keeps its own (fresh) weights.
+   */
+  static void prepare(DjlModel target, Weights start, Mask mask) {
+    List<String> backbone = checkFits(target, start, mask);
     Weights.Builder b = Weights.builder();
     for (String name : backbone) {
       b.put(name, start.shape(name), start.values(name));

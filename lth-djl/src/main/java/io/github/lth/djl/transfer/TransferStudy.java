@@ -19,10 +19,8 @@ import io.github.lth.core.schedule.PruningSchedules;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.data.ImageDataset;
 import io.github.lth.djl.data.TrainTestSplit;
-import io.github.lth.djl.data.ValidationSplit;
 import io.github.lth.djl.models.Models;
 import io.github.lth.djl.train.ClassificationTask;
-import io.github.lth.djl.train.OptimizerSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,24 +52,23 @@ public final class TransferStudy {
   public static final List<String> CONFIGURATIONS = List.of("dense", "mP,θp", "mT,θp", "mT,θ0",
       "mT,θ5%", "random-mask", "reinit");
 
-  /**
-   * A linear classifier on cached features costs little per epoch and, from a fresh start,
-   * needs many more updates than fine-tuning a trained network does.
-   */
-  static final int PROBE_EPOCHS = 20;
-
-  static final double PROBE_LEARNING_RATE = 1e-2;
-
   private TransferStudy() {}
 
   /**
    * What the study trains.
    *
    * @param perClass training images kept per class of each side (0: all)
-   * @param epochs epochs of every training (pre-training, IMP rounds, transfers, probes)
+   * @param epochs epochs of every training (pre-training, IMP rounds, transfers)
+   * @param configurations which of {@link #CONFIGURATIONS} are transferred, {@code dense}
+   *     always among them; {@code mP,θp} is Iofinova et al.'s upstream pruning (during
+   *     pre-training), {@code mT,θp} their downstream pruning (during transfer)
+   * @param targetSamplesPercent the low-shot setting: % of each target class's training images
+   *     the transfers train on (the IMP on the target uses them all)
+   * @param permuteTargetLabels whether the transfers train on the target with permuted labels
    */
   public record Settings(String model, int[] sourceClasses, int[] targetClasses, int perClass,
       int epochs, double rate, double targetSparsity, int seeds, List<TransferMode> modes,
+      List<String> configurations, double targetSamplesPercent, boolean permuteTargetLabels,
       double validation, int batchSize, double learningRate, long seed) {
     public Settings {
       checkArgument(Models.names().contains(model), "model: unknown model '%s'", model);
@@ -81,27 +78,63 @@ public final class TransferStudy {
       checkArgument(epochs > 0, "epochs must be positive: %s", epochs);
       checkArgument(seeds >= 2, "a verdict needs at least 2 seeds: %s", seeds);
       checkArgument(!modes.isEmpty(), "no transfer mode");
+      checkArgument(configurations.contains("dense"), "the configurations must include dense,"
+          + " the reference of the verdicts: %s", configurations);
+      for (String c : configurations) {
+        checkArgument(CONFIGURATIONS.contains(c), "unknown configuration '%s' (known: %s)", c,
+            String.join(", ", CONFIGURATIONS));
+      }
+      checkArgument(targetSamplesPercent > 0 && targetSamplesPercent <= 100,
+          "% of samples per class must be in (0, 100]: %s", targetSamplesPercent);
       sourceClasses = sourceClasses.clone();
       targetClasses = targetClasses.clone();
       modes = List.copyOf(modes);
+      configurations = CONFIGURATIONS.stream().filter(configurations::contains).toList();
     }
 
     /**
      * Fashion-MNIST classes 0–4 → 5–9, LeNet-300-100, all images, 2 epochs per training,
-     * 20 % per round to 89.26 %, 3 seeds, both modes.
+     * 20 % per round to 89.26 %, 3 seeds, both modes, every configuration.
      */
     public static Settings defaults() {
       return new Settings("lenet300", new int[] {0, 1, 2, 3, 4}, new int[] {5, 6, 7, 8, 9}, 0,
-          2, 0.2, 0.9, 3, List.of(TransferMode.FULL, TransferMode.LINEAR), 0.1, 60, 1.2e-3, 0);
+          2, 0.2, 0.9, 3, List.of(TransferMode.FULL, TransferMode.LINEAR), CONFIGURATIONS, 100,
+          false, 0.1, 60, 1.2e-3, 0);
     }
 
     /** The same with 200 images per class, 1 epoch, 50 % per round to 75 % and 2 seeds. */
     public static Settings quick() {
       return new Settings("lenet300", new int[] {0, 1, 2, 3, 4}, new int[] {5, 6, 7, 8, 9}, 200,
-          1, 0.5, 0.8, 2, List.of(TransferMode.FULL, TransferMode.LINEAR), 0.1, 60, 1.2e-3, 0);
+          1, 0.5, 0.8, 2, List.of(TransferMode.FULL, TransferMode.LINEAR), CONFIGURATIONS, 100,
+          false, 0.1, 60, 1.2e-3, 0);
     }
 
-    /** The settings as written to the study's config. */
+    public Settings withSeeds(int count) {
+      return new Settings(model, sourceClasses, targetClasses, perClass, epochs, rate,
+          targetSparsity, count, modes, configurations, targetSamplesPercent,
+          permuteTargetLabels, validation, batchSize, learningRate, seed);
+    }
+
+    public Settings withModes(List<TransferMode> chosen) {
+      return new Settings(model, sourceClasses, targetClasses, perClass, epochs, rate,
+          targetSparsity, seeds, chosen, configurations, targetSamplesPercent,
+          permuteTargetLabels, validation, batchSize, learningRate, seed);
+    }
+
+    public Settings withConfigurations(List<String> chosen) {
+      return new Settings(model, sourceClasses, targetClasses, perClass, epochs, rate,
+          targetSparsity, seeds, modes, chosen, targetSamplesPercent, permuteTargetLabels,
+          validation, batchSize, learningRate, seed);
+    }
+
+    /** The low-shot and permuted-label settings of the transfers. */
+    public Settings withTarget(double samplesPercent, boolean permuteLabels) {
+      return new Settings(model, sourceClasses, targetClasses, perClass, epochs, rate,
+          targetSparsity, seeds, modes, configurations, samplesPercent, permuteLabels,
+          validation, batchSize, learningRate, seed);
+    }
+
+    /** The settings as written to the study's settings.json. */
     public Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("model", model);
@@ -113,6 +146,9 @@ public final class TransferStudy {
       m.put("target_sparsity", targetSparsity);
       m.put("seeds", seeds);
       m.put("modes", modes.stream().map(TransferMode::label).toList());
+      m.put("configurations", configurations);
+      m.put("target_samples_percent", targetSamplesPercent);
+      m.put("permute_target_labels", permuteTargetLabels);
       m.put("validation", validation);
       m.put("batch_size", batchSize);
       m.put("learning_rate", learningRate);
@@ -168,48 +204,43 @@ public final class TransferStudy {
       checkArgument(sourceImp.rounds().size() == targetImp.rounds().size(),
           "the two IMP runs have different numbers of rounds");
 
-      ValidationSplit<ImageDataset> probeSplit = target.train().splitValidation(s.validation(),
-          s.seed());
-      LinearProbe probe = LinearProbe.builder().setTrainData(probeSplit.train())
-          .optValidationData(probeSplit.validation()).optTestData(target.test())
-          .optEpochs(PROBE_EPOCHS).optBatchSize(s.batchSize())
-          .optOptimizer(OptimizerSpec.adam(PROBE_LEARNING_RATE)).build();
+      TrainTestSplit transferTarget = new TargetData(new int[0], s.targetSamplesPercent(), 100,
+          s.permuteTargetLabels(), s.seed()).apply(target);
       int rounds = sourceImp.rounds().size();
-      for (int r = 0; r < rounds; r++) {
-        Mask mP = sourceImp.rounds().get(r).mask();
-        Mask mT = targetImp.rounds().get(r).mask();
-        for (int i = 0; i < s.seeds(); i++) {
-          long seed = Seeds.derive(s.seed(), "transfer", i);
-          for (String configuration : CONFIGURATIONS) {
-            if (r == 0 != configuration.equals("dense")) {
-              continue;
-            }
-            Mask mask = switch (configuration) {
-              case "dense", "mP,θp", "reinit" -> mP;
-              case "random-mask" -> mP.randomLike(Seeds.derive(seed, "random-mask", r));
-              default -> mT;
-            };
-            for (TransferMode mode : s.modes()) {
-              try (DjlModel m = model(s, target.classes(), input, device,
-                  Seeds.derive(seed, "head", r))) {
-                Weights start = switch (configuration) {
-                  case "mT,θ0" -> theta0;
-                  case "mT,θ5%" -> theta5;
-                  case "reinit" -> freshWeights(s, target.classes(), input, device,
-                      Seeds.derive(seed, "reinit", r));
-                  default -> thetaP;
-                };
-                Metrics metrics = mode == TransferMode.FULL
-                    ? Transfer.fineTune(m, start, mask, targetTask, seed)
-                    : probe.run(m, start, mask, seed);
+      try (ClassificationTask transferTask = task(transferTarget, s, 0)) {
+        TransferTrainer trainer = new TransferTrainer(s.model(), transferTarget, transferTask,
+            s.validation(), s.seed(), s.batchSize(), device);
+        for (int r = 0; r < rounds; r++) {
+          Mask mP = sourceImp.rounds().get(r).mask();
+          Mask mT = targetImp.rounds().get(r).mask();
+          for (int i = 0; i < s.seeds(); i++) {
+            long seed = Seeds.derive(s.seed(), "transfer", i);
+            for (String configuration : s.configurations()) {
+              if (r == 0 != configuration.equals("dense")) {
+                continue;
+              }
+              Mask mask = switch (configuration) {
+                case "dense", "mP,θp", "reinit" -> mP;
+                case "random-mask" -> mP.randomLike(Seeds.derive(seed, "random-mask", r));
+                default -> mT;
+              };
+              Weights start = switch (configuration) {
+                case "mT,θ0" -> theta0;
+                case "mT,θ5%" -> theta5;
+                case "reinit" -> trainer.freshWeights(Seeds.derive(seed, "reinit", r));
+                default -> thetaP;
+              };
+              for (TransferMode mode : s.modes()) {
+                Metrics metrics = trainer.train(mode, start, mask, Seeds.derive(seed, "head", r),
+                    seed);
                 records.add(new TransferRecord(mode, configuration, r, mask.sparsity(), i,
                     metrics));
               }
             }
           }
+          progress.accept(String.format("transferred round %d (%.2f%% sparse): %s", r,
+              100 * mP.sparsity(), summary(records, r)));
         }
-        progress.accept(String.format("transferred round %d (%.2f%% sparse): %s", r,
-            100 * mP.sparsity(), summary(records, r)));
       }
     }
     return records;
@@ -258,13 +289,6 @@ public final class TransferStudy {
   private static DjlModel model(Settings s, int classes, Shape input, Device device, long seed) {
     return DjlModel.create(Models.create(s.model(), (int) input.get(1), (int) input.get(2),
         (int) input.get(3), classes), input, device, seed);
-  }
-
-  private static Weights freshWeights(Settings s, int classes, Shape input, Device device,
-      long seed) {
-    try (DjlModel m = model(s, classes, input, device, seed)) {
-      return m.state();
-    }
   }
 
   private static ImpResult imp(Settings s, Path dir, String name, Weights start, DjlModel model,

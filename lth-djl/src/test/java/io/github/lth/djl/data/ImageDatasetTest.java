@@ -113,6 +113,22 @@ class ImageDatasetTest {
   }
 
   @Test
+  void fractionOfClassesKeepsTheFirstClassesWithAllTheirImages() {
+    ImageDataset set = labelled(200, 10);
+    // round(0.3 x 10) = 3 classes of 20 images each
+    ImageDataset three = set.fractionOfClasses(0.3);
+    assertThat(three.classes()).isEqualTo(3);
+    assertThat(three.classCounts()).containsExactly(20, 20, 20);
+    assertThat(three.size()).isEqualTo(60);
+    // one class is the least: round(0.04 x 10) = 0
+    assertThat(set.fractionOfClasses(0.04).classCounts()).containsExactly(20);
+    assertThat(set.fractionOfClasses(1.0).classCounts()).isEqualTo(set.classCounts());
+    assertThatThrownBy(() -> set.fractionOfClasses(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("data set t: fraction of classes must be in (0, 1]: 0.0");
+  }
+
+  @Test
   void classSubsetRelabelsInTheGivenOrder() {
     ImageDataset sub = indexed(LABELS, 3).classSubset(2, 0);
     assertThat(origins(sub)).containsExactly(0, 2, 4, 6, 7);

@@ -1,0 +1,308 @@
+package io.github.lth.cli;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import ai.djl.Device;
+import io.github.lth.core.Mask;
+import io.github.lth.core.Metrics;
+import io.github.lth.core.Round;
+import io.github.lth.core.Seeds;
+import io.github.lth.core.Weights;
+import io.github.lth.core.run.StoredRun;
+import io.github.lth.djl.DjlModel;
+import io.github.lth.djl.Devices;
+import io.github.lth.djl.data.DataSources;
+import io.github.lth.djl.data.TrainTestSplit;
+import io.github.lth.djl.train.ClassificationTask;
+import io.github.lth.djl.transfer.TargetData;
+import io.github.lth.djl.transfer.Transfer;
+import io.github.lth.djl.transfer.TransferMode;
+import io.github.lth.djl.transfer.TransferRecord;
+import io.github.lth.djl.transfer.TransferTrainer;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lth transfer}: trains the tickets of a finished {@code lth imp} run on another task
+ * (full fine-tuning or a linear probe), beside the dense network and controls, over several
+ * seeds, and writes results.csv, verdicts and a plot.
+ *
+ * <pre>{@code
+ * lth transfer --ticket runs/lenet --data /data/kmnist --mode full,linear --seeds 3
+ * }</pre>
+ */
+@Command(
+    name = "transfer",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    description = {
+        "Transfer the tickets of an IMP run to a target task.",
+        "",
+        "Each chosen round's mask, on the weights the run rewinds to, trains on the target with"
+            + " a fresh head sized to the target's classes: by full fine-tuning (the mask fixed)"
+            + " or by a linear probe (frozen backbone, features computed once). Beside it, over"
+            + " the same seeds: the dense network from the same weights (the reference), a"
+            + " layer-wise random mask and the mask from a random re-initialization. Training"
+            + " settings (epochs, batch size, optimizer) are the run's. Writes results.csv (one"
+            + " row per training), verdicts.json and verdicts.csv (matching: mean within one"
+            + " standard deviation of dense; δ: relative increase in error) and a plot per"
+            + " mode.",
+    },
+    footer = {
+        "",
+        "Examples:",
+        "  # classes 5-9 of Fashion-MNIST, both modes, every round",
+        "  lth transfer --ticket runs/lenet --data fashion-mnist --classes 5,6,7,8,9"
+            + " --mode full,linear",
+        "  # low-shot: 10 % of each class's training images, round 5 only",
+        "  lth transfer --ticket runs/lenet --data /data/kmnist --round 5 --low-shot 10",
+    })
+final class TransferCommand implements Callable<Integer> {
+
+  /** The configurations beside the ticket, in plotting order. */
+  static final List<String> CONTROLS = List.of("random-mask", "reinit");
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--ticket", required = true, paramLabel = "RUN",
+      description = "Run directory made by lth imp.")
+  Path ticket;
+
+  @ArgGroup(exclusive = true)
+  RoundChoice roundChoice;
+
+  static final class RoundChoice {
+    @Option(names = "--round", split = ",", paramLabel = "N",
+        description = "Rounds whose tickets transfer, e.g. 5 or 3,5,7.")
+    List<Integer> rounds;
+
+    @Option(names = "--all-rounds", description = "Every pruned round (the default).")
+    boolean all;
+  }
+
+  @Option(names = "--data", required = true, paramLabel = "fashion-mnist|embedded|DIR",
+      description = "Target data: an IDX directory, CIFAR binary directory or image folder.")
+  String data;
+
+  @Option(names = "--classes", split = ",", paramLabel = "C",
+      description = "Keep only these classes of the target, relabelled in this order.")
+  int[] classes;
+
+  @Option(names = "--low-shot", paramLabel = "X",
+      description = "Train on X % of each class's training images (0 < X <= 100).")
+  Double lowShot;
+
+  @Option(names = "--class-fraction", paramLabel = "X",
+      description = "Keep the first X % of the classes (0 < X <= 100).")
+  Double classFraction;
+
+  @Option(names = "--permute-labels",
+      description = "Train on the target with its labels permuted among the images.")
+  boolean permuteLabels;
+
+  @Option(names = "--mode", split = ",", defaultValue = "full", paramLabel = "full|linear",
+      description = "full (fine-tune, mask fixed), linear (probe), or both: full,linear."
+          + " Default: ${DEFAULT-VALUE}.")
+  List<String> modes;
+
+  @Option(names = "--seeds", defaultValue = "3", paramLabel = "K",
+      description = "Seeds per configuration (at least 2 for a verdict). Default:"
+          + " ${DEFAULT-VALUE}.")
+  int seeds;
+
+  @Option(names = "--controls", split = ",", defaultValue = "random-mask,reinit",
+      paramLabel = "NAME", description = "Controls beside the ticket: random-mask, reinit, or"
+          + " none. Default: ${DEFAULT-VALUE}.")
+  List<String> controls;
+
+  @Option(names = "--epochs", paramLabel = "E",
+      description = "Epochs of every training on the target. Default: the run's.")
+  Integer epochs;
+
+  @Option(names = "--steps", paramLabel = "N",
+      description = "Steps of every training on the target, instead of --epochs.")
+  Long steps;
+
+  @Option(names = "--out", paramLabel = "DIR",
+      description = "Output directory. Default: RUN/transfers/DATA (with the cut's flags).")
+  Path out;
+
+  @Mixin
+  DeviceOption device;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter stdout = spec.commandLine().getOut();
+    checkArgument(seeds >= 2, "--seeds %s: a verdict needs at least 2 seeds", seeds);
+    List<TransferMode> chosenModes = modes.stream().map(TransferMode::parse).distinct().toList();
+    List<String> chosenControls = controls.equals(List.of("none")) ? List.of() : controls;
+    for (String c : chosenControls) {
+      checkArgument(CONTROLS.contains(c), "--controls: unknown control '%s' (known: %s, none)",
+          c, String.join(", ", CONTROLS));
+    }
+    checkArgument(epochs == null || epochs > 0, "--epochs must be positive: %s", epochs);
+    checkArgument(steps == null || steps > 0, "--steps must be positive: %s", steps);
+    checkArgument(epochs == null || steps == null, "--epochs and --steps exclude each other");
+    TargetData cut = targetData();
+    StoredRun run = StoredRun.open(ticket);
+    ClassificationSetup runSetup = ClassificationSetup.fromRun(run.settings(), ticket);
+    List<Integer> rounds = rounds(run);
+    Weights start = startWeights(run);
+    TrainTestSplit target = cut.apply(DataSources.load(data));
+    Path dir = out != null ? out : defaultOut();
+    checkArgument(!Files.exists(dir) || Files.isDirectory(dir), "--out %s is a file", dir);
+    boolean ownLength = epochs != null || steps != null;
+    ClassificationSetup setup = new ClassificationSetup(data, runSetup.model(),
+        ownLength ? epochs : runSetup.epochs(), ownLength ? steps : runSetup.steps(),
+        runSetup.batchSize(), runSetup.optimizer(), runSetup.learningRate(),
+        runSetup.momentum(), runSetup.weightDecay(), runSetup.lrSchedule(),
+        runSetup.validation(), runSetup.seed(), runSetup.augmentation());
+    Device dev = Devices.parse(device.device);
+    List<TransferRecord> records = new ArrayList<>();
+    try (ClassificationTask task = setup.task(target)) {
+      TransferTrainer trainer = new TransferTrainer(setup.model(), target, task,
+          setup.validation(), setup.seed(), setup.batchSize(), dev);
+      // every mask must fit the target's model before anything trains or is written
+      try (DjlModel probe = trainer.freshModel(0)) {
+        for (int r : rounds) {
+          try {
+            Transfer.checkFits(probe, start, run.round(r).mask());
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(String.format("--ticket %s round %d does not fit"
+                + " %s's model for --data %s: %s", ticket, r, setup.model(), data,
+                e.getMessage()), e);
+          }
+        }
+      }
+      Files.createDirectories(dir);
+      stdout.printf(Locale.ROOT, "lth transfer: %s rounds %s to %s (%d classes, %s training"
+              + " images), %s, %d seeds, into %s%n", ticket, rounds, target.train().name(),
+          target.classes(), Table.count(target.train().size()),
+          String.join("+", chosenModes.stream().map(TransferMode::label).toList()), seeds, dir);
+      stdout.flush();
+      Mask dense = run.round(0).mask();
+      for (int i = 0; i < seeds; i++) {
+        long seed = Seeds.derive(run.seed(), "transfer", i);
+        for (TransferMode mode : chosenModes) {
+          records.add(record(trainer, mode, "dense", 0, dense, start, i, seed));
+        }
+      }
+      for (int r : rounds) {
+        Mask mask = run.round(r).mask();
+        for (int i = 0; i < seeds; i++) {
+          long seed = Seeds.derive(run.seed(), "transfer", i);
+          for (TransferMode mode : chosenModes) {
+            records.add(record(trainer, mode, "ticket", r, mask, start, i, seed));
+            for (String control : chosenControls) {
+              Mask controlMask = control.equals("random-mask")
+                  ? mask.randomLike(Seeds.derive(seed, "random-mask", r)) : mask;
+              Weights controlStart = control.equals("reinit")
+                  ? trainer.freshWeights(Seeds.derive(seed, "reinit", r)) : start;
+              records.add(record(trainer, mode, control, r, controlMask, controlStart, i, seed));
+            }
+          }
+        }
+        stdout.printf(Locale.ROOT, "transferred round %d (%.2f%% sparse)%n", r,
+            100 * mask.sparsity());
+        stdout.flush();
+      }
+    }
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("ticket", ticket.toString());
+    settings.put("rounds", rounds);
+    settings.put("rewind", run.rewind());
+    settings.put("data", data);
+    settings.put("target", cut.asMap());
+    settings.put("modes", chosenModes.stream().map(TransferMode::label).toList());
+    settings.put("seeds", seeds);
+    settings.put("controls", chosenControls);
+    settings.put("epochs", setup.epochs());
+    settings.put("steps", setup.steps());
+    TransferOutputs.write(dir, records, settings, "transfer of " + ticket.getFileName() + " to "
+        + target.train().name(), stdout);
+    return 0;
+  }
+
+  private static TransferRecord record(TransferTrainer trainer, TransferMode mode,
+      String configuration, int round, Mask mask, Weights start, int seedIndex, long seed) {
+    Metrics m = trainer.train(mode, start, mask, Seeds.derive(seed, "head", round), seed);
+    return new TransferRecord(mode, configuration, round, mask.sparsity(), seedIndex, m);
+  }
+
+  private TargetData targetData() {
+    TargetData cut = TargetData.all();
+    if (classes != null) {
+      cut = cut.withClasses(classes);
+    }
+    if (lowShot != null) {
+      checkArgument(lowShot > 0 && lowShot <= 100, "--low-shot %s: x % must be in (0, 100]",
+          lowShot);
+      cut = cut.withSamplesPercent(lowShot);
+    }
+    if (classFraction != null) {
+      checkArgument(classFraction > 0 && classFraction <= 100,
+          "--class-fraction %s: x % must be in (0, 100]", classFraction);
+      cut = cut.withClassesPercent(classFraction);
+    }
+    return cut.withPermutedLabels(permuteLabels);
+  }
+
+  private List<Integer> rounds(StoredRun run) {
+    int last = run.rounds().size() - 1;
+    checkArgument(last >= 1, "--ticket %s has no pruned round yet", ticket);
+    if (roundChoice == null || roundChoice.rounds == null) {
+      List<Integer> all = new ArrayList<>();
+      for (int r = 1; r <= last; r++) {
+        all.add(r);
+      }
+      return all;
+    }
+    for (int r : roundChoice.rounds) {
+      checkArgument(r >= 1 && r <= last, "--round %s: %s has pruned rounds 1 to %s", r, ticket,
+          last);
+    }
+    return roundChoice.rounds.stream().distinct().sorted().toList();
+  }
+
+  /** The weights the run's tickets rewind to: its late-rewinding point, else θ0 or θp. */
+  private Weights startWeights(StoredRun run) throws java.io.IOException {
+    checkArgument(!run.rewind().equals("reinit"), "--ticket %s re-initializes every round"
+        + " (--rewind reinit): its masks have no weights to transfer with", ticket);
+    return run.rewindWeights().isPresent() ? run.rewindWeights().get() : run.initialWeights();
+  }
+
+  private Path defaultOut() {
+    StringBuilder name = new StringBuilder(Path.of(data).getFileName().toString());
+    if (classes != null) {
+      name.append("-classes");
+      for (int c : classes) {
+        name.append('-').append(c);
+      }
+    }
+    if (lowShot != null) {
+      name.append("-low-shot-").append(Table.number(lowShot));
+    }
+    if (classFraction != null) {
+      name.append("-class-fraction-").append(Table.number(classFraction));
+    }
+    if (permuteLabels) {
+      name.append("-permuted-labels");
+    }
+    return ticket.resolve("transfers").resolve(name.toString());
+  }
+}
