@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
     footer = {
         "",
         "Examples:",
-        "  # the default (about 20 minutes on 2 cores; needs dataset-fashion-mnist)",
+        "  # the default (about 25 minutes on 2 cores; needs dataset-fashion-mnist)",
         "  lth reproduce --out runs/reproduce",
         "  # a few minutes on the embedded sample",
         "  lth reproduce --quick",
