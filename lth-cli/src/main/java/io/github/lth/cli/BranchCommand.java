@@ -12,7 +12,7 @@ import io.github.lth.core.run.StoredRun;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.Devices;
 import io.github.lth.djl.data.TrainTestSplit;
-import io.github.lth.djl.train.ClassificationTask;
+import io.github.lth.djl.train.DjlTask;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -104,7 +104,7 @@ final class BranchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Control parsed = Control.parse(control);
     StoredRun run = StoredRun.open(runDirectory);
-    ClassificationSetup setup = ClassificationSetup.fromRun(run.settings(), runDirectory);
+    RunSetup setup = RunSetup.fromRun(run.settings(), runDirectory);
     Branch.Builder builder = Branch.builder().setRunDirectory(runDirectory).setControl(parsed);
     if (rounds != null) {
       builder.optRounds(rounds);
@@ -120,7 +120,7 @@ final class BranchCommand implements Callable<Integer> {
     String branchName = builder.build().name(run);
     Device dev = Devices.parse(device.device);
     TrainTestSplit split = setup.loadData();
-    try (DjlModel net = setup.model(split, dev); ClassificationTask task = setup.task(split)) {
+    try (DjlModel net = setup.model(split, dev); DjlTask task = setup.task(split)) {
       out.printf(Locale.ROOT, "lth branch: %s of %s, rounds %s, %s steps per round on %s%n",
           parsed.spec(), runDirectory, chosen, Table.count(task.totalSteps()), dev);
       out.printf("%s%n", parsed.description());

@@ -60,7 +60,13 @@ final class FlagNames {
       Map.entry("learning-rate schedule", "--lr-schedule"),
       Map.entry("momentum", "--momentum"),
       Map.entry("weight decay", "--weight-decay"),
-      Map.entry("augmentation", "--augment"));
+      Map.entry("augmentation", "--augment"),
+      Map.entry("task", "--task"),
+      Map.entry("temperature", "--temperature"),
+      Map.entry("embedding dimension", "--embedding-dim"),
+      Map.entry("views", "--views"),
+      Map.entry("memory-bank momentum", "--memory-momentum"),
+      Map.entry("labelled fraction", "--labelled"));
 
   private FlagNames() {}
 

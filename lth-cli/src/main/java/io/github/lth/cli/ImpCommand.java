@@ -26,7 +26,9 @@ import io.github.lth.djl.data.DataSources;
 import io.github.lth.djl.data.ImageDataset;
 import io.github.lth.djl.data.TrainTestSplit;
 import io.github.lth.djl.models.Models;
-import io.github.lth.djl.train.ClassificationTask;
+import io.github.lth.djl.ssl.Pretext;
+import io.github.lth.djl.ssl.Views;
+import io.github.lth.djl.train.DjlTask;
 import io.github.lth.djl.train.LrSchedules;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -42,8 +44,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lth imp}: iterative magnitude pruning on an image classification data set, written as a
- * run directory (config, one directory per round, results.csv, summary.json, curve.png).
+ * {@code lth imp}: iterative magnitude pruning on an image data set, with the labels or a
+ * self-supervised task, written as a run directory (config, one directory per round, results.csv, summary.json, curve.png).
  *
  * <pre>{@code
  * lth imp --data fashion-mnist --model lenet300 --target-sparsity 0.9 --out runs/lenet
@@ -73,6 +75,9 @@ import picocli.CommandLine.Spec;
         "  # late rewinding to the weights after 500 steps, SGD, layer-wise pruning",
         "  lth imp --model conv2 --rewind step:500 --optimizer sgd --lr 0.05 \\",
         "      --scope layer",
+        "  # a self-supervised ticket: rotation prediction, then SimCLR with tau 0.2",
+        "  lth imp --task rotnet --epochs 2",
+        "  lth imp --task simclr --temperature 0.2 --batch-size 128",
         "  # continue a run that was stopped",
         "  lth imp --data fashion-mnist --out runs/lenet-fmnist --resume",
     })
@@ -88,10 +93,55 @@ final class ImpCommand implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   String data;
 
+  @Option(names = "--classes", split = ",", paramLabel = "C",
+      description = "Keep only these classes of --data, relabelled in this order (a source task"
+          + " for transfer: --classes 0,1,2,3,4).")
+  List<Integer> classes;
+
   @Option(names = "--model", defaultValue = "lenet300", paramLabel = "NAME",
       description = "lenet300, conv2, conv4, conv6, resnet20, resnet18 or vgg16."
           + " Default: ${DEFAULT-VALUE}.")
   String model;
+
+  @Option(names = "--task", defaultValue = "classification",
+      paramLabel = "classification|rotnet|simclr|exemplar|npid|s4l",
+      description = "What the network learns: the labels (classification), or a self-supervised"
+          + " task that does not use them: rotnet (predict the rotation, 0/90/180/270 degrees),"
+          + " simclr (two views of each image, NT-Xent), exemplar (each image its own class)"
+          + " or npid (instance discrimination against a memory bank); s4l is RotNet plus the"
+          + " labels of --labelled % of each class. The task's head stays dense and is replaced"
+          + " when the ticket transfers. Default: ${DEFAULT-VALUE}.")
+  String task;
+
+  @Option(names = "--temperature", paramLabel = "T",
+      description = "Softmax temperature of simclr (default 0.5) and npid (default 0.07).")
+  Double temperature;
+
+  @Option(names = "--embedding-dim", paramLabel = "D",
+      description = "Output size of simclr's projection head (default 64) and npid's"
+          + " embedding (default 128).")
+  Integer embeddingDim;
+
+  @Option(names = "--views", paramLabel = "SPEC",
+      description = "The random views simclr, exemplar and npid train on: parts of"
+          + " crop:S (random resized crop of S..1 of the area), flip, jitter:J (brightness and"
+          + " contrast), blur:P (3x3 Gaussian with probability P), noise:N, or none."
+          + " Default: crop:0.3,flip,jitter:0.4,blur:0.5,noise:0.05.")
+  String views;
+
+  @Option(names = "--memory-momentum", paramLabel = "M",
+      description = "npid's memory-bank momentum, in [0, 1). Default: 0.5.")
+  Double memoryMomentum;
+
+  @Option(names = "--labelled", paramLabel = "X",
+      description = "s4l: X % of each class's training images keep their labels (0 < X <= 100)."
+          + " Default: 10.")
+  Double labelled;
+
+  @Option(names = "--labelled-classes", paramLabel = "X",
+      description = "s4l: all images of the first X % of the classes keep their labels, instead"
+          + " of --labelled.")
+  Double labelledClasses;
 
   @Option(names = "--target-sparsity", defaultValue = "0.9", paramLabel = "S",
       description = "Stop at the last round whose sparsity does not pass S, in (0, 1)."
@@ -206,8 +256,9 @@ final class ImpCommand implements Callable<Integer> {
         String.join(", ", Models.names()));
     checkArgument(validation >= 0 && validation < 1, "--validation must be in [0, 1): %s",
         validation);
-    ClassificationSetup setup = new ClassificationSetup(data, model, epochs, steps, batchSize,
-        optimizer, learningRate, momentum, weightDecay, lrSchedule, validation, seed, augment);
+    RunSetup setup = new RunSetup(data, model, epochs, steps, batchSize,
+        optimizer, learningRate, momentum, weightDecay, lrSchedule, validation, seed, augment,
+        pretext(), classes);
     Device dev = Devices.parse(device.device);
     var schedule = PruningSchedules.imp(rate, targetSparsity);
     var pruningCriterion = PruningCriteria.byName(pruning.criterion, seed);
@@ -219,8 +270,8 @@ final class ImpCommand implements Callable<Integer> {
 
     // the model first: a model that does not fit the images is the clearer error
     try (DjlModel net = setup.model(split, dev);
-        ClassificationTask task = setup.task(split)) {
-      Imp imp = Imp.builder()
+        DjlTask task = setup.task(split)) {
+      Imp.Builder impBuilder = Imp.builder()
           .setSchedule(schedule)
           .optCriterion(pruningCriterion)
           .optScope(pruning.scope)
@@ -228,8 +279,12 @@ final class ImpCommand implements Callable<Integer> {
           .optRewind(rewindTo)
           .optSeed(seed)
           .optSetting("model", model)
-          .optSetting("data", data)
-          .build();
+          .optSetting("data", data);
+      if (classes != null) {
+        // only when given: the fingerprints of runs on whole data sets stay as they were
+        impBuilder.optSetting("classes", classes);
+      }
+      Imp imp = impBuilder.build();
       Path runDir = outDirectory != null ? outDirectory
           : defaultRunDirectory(imp.settingsFingerprint(net, task));
       // the run store says "resume it"; on the command line that is a flag
@@ -237,9 +292,9 @@ final class ImpCommand implements Callable<Integer> {
           "--out %s already holds a run; add --resume to continue it or choose another --out",
           runDir);
       int rounds = schedule.rounds();
-      out.printf(Locale.ROOT, "lth imp: %s on %s (%s), %d rounds to %.2f%% sparsity, %s steps per"
-          + " round on %s%n", model, data, train, rounds, 100 * schedule.sparsityAfter(rounds)
-          .orElse(0), Table.count(task.totalSteps()), dev);
+      out.printf(Locale.ROOT, "lth imp: %s on %s (%s), %s, %d rounds to %.2f%% sparsity, %s steps"
+          + " per round on %s%n", model, data, train, setup.taskName(), rounds,
+          100 * schedule.sparsityAfter(rounds).orElse(0), Table.count(task.totalSteps()), dev);
       out.printf("run directory: %s%n", runDir);
       out.flush();
       ImpResult result = imp.toBuilder()
@@ -251,6 +306,43 @@ final class ImpCommand implements Callable<Integer> {
       printSummary(out, result, runDir);
     }
     return 0;
+  }
+
+  /** The self-supervised task the flags describe, or null for classification. */
+  private Pretext pretext() {
+    String name = task.trim().toLowerCase(Locale.ROOT);
+    if (name.equals("classification")) {
+      checkArgument(temperature == null && embeddingDim == null && views == null
+          && memoryMomentum == null && labelled == null && labelledClasses == null,
+          "--temperature, --embedding-dim, --views, --memory-momentum, --labelled and"
+              + " --labelled-classes apply to the self-supervised tasks, not to --task"
+              + " classification");
+      return null;
+    }
+    checkArgument(Pretext.NAMES.contains(name), "--task: unknown task '%s' (known:"
+        + " classification, %s)", task, String.join(", ", Pretext.NAMES));
+    Pretext p = Pretext.parse(name);
+    if (temperature != null) {
+      p = p.withTemperature(temperature);
+    }
+    if (embeddingDim != null) {
+      p = p.withDimension(embeddingDim);
+    }
+    if (views != null) {
+      p = p.withViews(Views.parse(views));
+    }
+    if (memoryMomentum != null) {
+      p = p.withMomentum(memoryMomentum);
+    }
+    checkArgument(labelled == null || labelledClasses == null,
+        "--labelled and --labelled-classes exclude each other");
+    if (labelled != null || labelledClasses != null) {
+      double percent = labelled != null ? labelled : labelledClasses;
+      String flag = labelled != null ? "--labelled" : "--labelled-classes";
+      checkArgument(percent > 0 && percent <= 100, "%s must be in (0, 100]: %s", flag, percent);
+      p = p.withLabelled(percent / 100, labelledClasses != null);
+    }
+    return p;
   }
 
   /**
@@ -292,7 +384,7 @@ final class ImpCommand implements Callable<Integer> {
   }
 
   /** Pre-trained weights come from .npz, .safetensors or a DJL .params file of the same model. */
-  private Rewind parseRewind(ClassificationSetup setup, TrainTestSplit split)
+  private Rewind parseRewind(RunSetup setup, TrainTestSplit split)
       throws java.io.IOException {
     if (rewind.startsWith("pretrained:")) {
       Path file = Path.of(rewind.substring("pretrained:".length()));
@@ -321,7 +413,11 @@ final class ImpCommand implements Callable<Integer> {
    */
   private Path defaultRunDirectory(String settingsFingerprint) {
     String dataName = Path.of(data).getFileName().toString();
-    return Path.of("runs", model + "-" + dataName + "-" + settingsFingerprint.substring(0, 8));
+    // classification runs keep the directory names they had before other tasks existed
+    String taskPart = task.trim().equalsIgnoreCase("classification") ? ""
+        : task.trim().toLowerCase(Locale.ROOT) + "-";
+    return Path.of("runs", model + "-" + taskPart + dataName + "-"
+        + settingsFingerprint.substring(0, 8));
   }
 
   private static void printSummary(PrintWriter out, ImpResult result, Path runDir) {

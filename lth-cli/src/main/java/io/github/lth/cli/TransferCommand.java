@@ -95,6 +95,18 @@ final class TransferCommand implements Callable<Integer> {
     boolean all;
   }
 
+  @Option(names = "--weights", defaultValue = "rewind", paramLabel = "rewind|trained",
+      description = "The weights each ticket starts from: the run's rewind point (θ0, θp or the"
+          + " late-rewinding point), or the round's own trained weights (what the run's task,"
+          + " e.g. a self-supervised one, taught the subnetwork: Caron et al.'s protocol; the"
+          + " dense reference is then round 0's trained network). Default: ${DEFAULT-VALUE}.")
+  String weights;
+
+  @Option(names = "--branch", paramLabel = "NAME",
+      description = "Take the masks and trained weights from the run's branch NAME (lth branch,"
+          + " e.g. reinit) instead of its rounds; needs --weights trained.")
+  String branch;
+
   @Option(names = "--data", required = true, paramLabel = "fashion-mnist|embedded|DIR",
       description = "Target data: an IDX directory, CIFAR binary directory or image folder.")
   String data;
@@ -158,30 +170,35 @@ final class TransferCommand implements Callable<Integer> {
     checkArgument(epochs == null || epochs > 0, "--epochs must be positive: %s", epochs);
     checkArgument(steps == null || steps > 0, "--steps must be positive: %s", steps);
     checkArgument(epochs == null || steps == null, "--epochs and --steps exclude each other");
+    checkArgument(weights.equals("rewind") || weights.equals("trained"),
+        "--weights: unknown weights '%s' (use rewind or trained)", weights);
+    boolean trained = weights.equals("trained");
+    checkArgument(branch == null || trained, "--branch %s: a branch's rounds transfer with"
+        + " their trained weights; add --weights trained", branch);
     TargetData cut = targetData();
     StoredRun run = StoredRun.open(ticket);
-    ClassificationSetup runSetup = ClassificationSetup.fromRun(run.settings(), ticket);
-    List<Integer> rounds = rounds(run);
-    Weights start = startWeights(run);
+    Tickets tickets = Tickets.of(run, ticket, branch, trained);
+    RunSetup runSetup = RunSetup.fromRun(run.settings(), ticket);
+    List<Integer> rounds = rounds(tickets.available());
     TrainTestSplit target = cut.apply(DataSources.load(data));
     Path dir = out != null ? out : defaultOut();
     checkArgument(!Files.exists(dir) || Files.isDirectory(dir), "--out %s is a file", dir);
     boolean ownLength = epochs != null || steps != null;
-    ClassificationSetup setup = new ClassificationSetup(data, runSetup.model(),
+    RunSetup setup = new RunSetup(data, runSetup.model(),
         ownLength ? epochs : runSetup.epochs(), ownLength ? steps : runSetup.steps(),
         runSetup.batchSize(), runSetup.optimizer(), runSetup.learningRate(),
         runSetup.momentum(), runSetup.weightDecay(), runSetup.lrSchedule(),
         runSetup.validation(), runSetup.seed(), runSetup.augmentation());
     Device dev = Devices.parse(device.device);
     List<TransferRecord> records = new ArrayList<>();
-    try (ClassificationTask task = setup.task(target)) {
+    try (ClassificationTask task = setup.classificationTask(target)) {
       TransferTrainer trainer = new TransferTrainer(setup.model(), target, task,
           setup.validation(), setup.seed(), setup.batchSize(), dev);
       // every mask must fit the target's model before anything trains or is written
       try (DjlModel probe = trainer.freshModel(0)) {
         for (int r : rounds) {
           try {
-            Transfer.checkFits(probe, start, run.round(r).mask());
+            Transfer.checkFits(probe, tickets.start(r), tickets.mask(r));
           } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(String.format("--ticket %s round %d does not fit"
                 + " %s's model for --data %s: %s", ticket, r, setup.model(), data,
@@ -196,14 +213,16 @@ final class TransferCommand implements Callable<Integer> {
           String.join("+", chosenModes.stream().map(TransferMode::label).toList()), seeds, dir);
       stdout.flush();
       Mask dense = run.round(0).mask();
+      Weights denseStart = tickets.denseStart();
       for (int i = 0; i < seeds; i++) {
         long seed = Seeds.derive(run.seed(), "transfer", i);
         for (TransferMode mode : chosenModes) {
-          records.add(record(trainer, mode, "dense", 0, dense, start, i, seed));
+          records.add(record(trainer, mode, "dense", 0, dense, denseStart, i, seed));
         }
       }
       for (int r : rounds) {
-        Mask mask = run.round(r).mask();
+        Mask mask = tickets.mask(r);
+        Weights start = tickets.start(r);
         for (int i = 0; i < seeds; i++) {
           long seed = Seeds.derive(run.seed(), "transfer", i);
           for (TransferMode mode : chosenModes) {
@@ -226,6 +245,10 @@ final class TransferCommand implements Callable<Integer> {
     settings.put("ticket", ticket.toString());
     settings.put("rounds", rounds);
     settings.put("rewind", run.rewind());
+    settings.put("weights", weights);
+    if (branch != null) {
+      settings.put("branch", branch);
+    }
     settings.put("data", data);
     settings.put("target", cut.asMap());
     settings.put("modes", chosenModes.stream().map(TransferMode::label).toList());
@@ -262,28 +285,18 @@ final class TransferCommand implements Callable<Integer> {
     return cut.withPermutedLabels(permuteLabels);
   }
 
-  private List<Integer> rounds(StoredRun run) {
-    int last = run.rounds().size() - 1;
-    checkArgument(last >= 1, "--ticket %s has no pruned round yet", ticket);
+  /** The chosen rounds among the pruned rounds {@code available}. */
+  private List<Integer> rounds(List<Integer> available) {
+    checkArgument(!available.isEmpty(), "--ticket %s has no pruned round yet%s", ticket,
+        branch == null ? "" : " in branch " + branch);
     if (roundChoice == null || roundChoice.rounds == null) {
-      List<Integer> all = new ArrayList<>();
-      for (int r = 1; r <= last; r++) {
-        all.add(r);
-      }
-      return all;
+      return available;
     }
     for (int r : roundChoice.rounds) {
-      checkArgument(r >= 1 && r <= last, "--round %s: %s has pruned rounds 1 to %s", r, ticket,
-          last);
+      checkArgument(available.contains(r), "--round %s: %s has pruned rounds %s", r,
+          branch == null ? ticket : ticket + " branch " + branch, available);
     }
     return roundChoice.rounds.stream().distinct().sorted().toList();
-  }
-
-  /** The weights the run's tickets rewind to: its late-rewinding point, else θ0 or θp. */
-  private Weights startWeights(StoredRun run) throws java.io.IOException {
-    checkArgument(!run.rewind().equals("reinit"), "--ticket %s re-initializes every round"
-        + " (--rewind reinit): its masks have no weights to transfer with", ticket);
-    return run.rewindWeights().isPresent() ? run.rewindWeights().get() : run.initialWeights();
   }
 
   private Path defaultOut() {

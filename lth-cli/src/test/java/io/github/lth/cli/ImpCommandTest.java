@@ -14,6 +14,7 @@ import io.github.lth.core.io.MaskIO;
 import io.github.lth.core.io.WeightsIO;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.models.Models;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -31,6 +32,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,7 +107,7 @@ class ImpCommandTest {
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.err()).isEmpty();
     assertThat(run.out()).startsWith("lth imp: lenet300 on embedded (embedded-train: 6000 images"
-        + " 1x28x28, 10 classes), 2 rounds to 36.00% sparsity, 30 steps per round on cpu()\n"
+        + " 1x28x28, 10 classes), classification, 2 rounds to 36.00% sparsity, 30 steps per round on cpu()\n"
         + "run directory: " + out + "\n");
     assertThat(bars.toString()).contains("round 0/2", "round 1/2", "round 2/2");
 
@@ -292,7 +294,44 @@ class ImpCommandTest {
         new BadInput("unknown learning-rate schedule", d -> small("--lr-schedule", "linear"),
             "lth imp: --lr-schedule: unknown schedule 'linear' (use constant, cosine,"),
         new BadInput("learning-rate schedule gamma 2", d -> small("--lr-schedule", "step:10:2"),
-            "lth imp: --lr-schedule: learning-rate schedule step: gamma must be in (0, 1]: 2.0"));
+            "lth imp: --lr-schedule: learning-rate schedule step: gamma must be in (0, 1]: 2.0"),
+        new BadInput("unknown task", d -> small("--task", "jigsaw"),
+            "lth imp: --task: unknown task 'jigsaw' (known: classification, rotnet, simclr,"
+                + " exemplar, npid, s4l)"),
+        new BadInput("simclr with a batch of one", d -> small("--task", "simclr",
+            "--batch-size", "1"),
+            "lth imp: --batch-size: simclr needs at least 2 images per batch, got 1"),
+        new BadInput("temperature 0", d -> small("--task", "simclr", "--temperature", "0"),
+            "lth imp: --temperature: temperature must be positive: 0.0"),
+        new BadInput("temperature for rotnet", d -> small("--task", "rotnet", "--temperature",
+            "0.5"), "lth imp: --temperature: applies to simclr and npid, not rotnet"),
+        new BadInput("views for classification", d -> small("--views", "flip"),
+            "apply to the self-supervised tasks, not to --task classification"),
+        new BadInput("augmentation for simclr", d -> small("--task", "simclr", "--augment",
+            "flip"), "lth imp: --augment: applies to classification, not to the simclr task"),
+        new BadInput("views that do not parse", d -> small("--task", "simclr", "--views",
+            "crop:2"), "lth imp: --views: views 'crop:2'"),
+        new BadInput("labelled 0 %", d -> small("--task", "s4l", "--labelled", "0"),
+            "lth imp: --labelled must be in (0, 100]: 0.0"),
+        new BadInput("rotnet on images that are not square", d -> small("--task", "rotnet",
+            "--data", wideImageFolder(d), "--validation", "0"), "lth imp: --data: data set ",
+            " has 28x32 images; rotnet rotates images by 90 degrees and needs square images"));
+  }
+
+  /** An image folder of 28x32 (height x width) grey PNGs: two classes, two images each. */
+  static String wideImageFolder(Path dir) throws IOException {
+    Path root = dir.resolve("wide");
+    for (String split : List.of("train", "test")) {
+      for (String c : List.of("a", "b")) {
+        Path d = Files.createDirectories(root.resolve(split).resolve(c));
+        for (int i = 0; i < 2; i++) {
+          BufferedImage image = new BufferedImage(32, 28, BufferedImage.TYPE_BYTE_GRAY);
+          image.getRaster().setSample(i, i, 0, 200);
+          ImageIO.write(image, "png", d.resolve(i + ".png").toFile());
+        }
+      }
+    }
+    return root.toString();
   }
 
   @ParameterizedTest(name = "{0}")

@@ -96,7 +96,7 @@ class TransferCommandTest {
     assertFails(List.of("--ticket", run.toString(), "--data", "embedded", "--classes", "3"),
         "target embedded-train-classes-3 has 1 class left; a classifier needs 2");
     assertFails(List.of("--ticket", run.toString(), "--data", "embedded", "--round", "7"),
-        "--round 7: " + run + " has pruned rounds 1 to 2");
+        "--round 7: " + run + " has pruned rounds [1, 2]");
     assertFails(List.of("--ticket", run.toString(), "--data", "embedded", "--mode", "half"),
         "transfer mode must be full or linear: 'half'");
 

@@ -1,9 +1,14 @@
 package io.github.lth.core.run;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import com.google.common.collect.ImmutableList;
 import com.google.gson.JsonObject;
 import io.github.lth.core.Round;
+import io.github.lth.core.Weights;
+import io.github.lth.core.io.WeightsIO;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -34,6 +39,33 @@ public record StoredBranch(String name, Path directory, JsonObject settings,
   /** The round indices this branch has, ascending. */
   public ImmutableList<Integer> roundIndices() {
     return rounds.stream().map(Round::index).collect(ImmutableList.toImmutableList());
+  }
+
+  /**
+   * The trained weights of the branch's round {@code index} (its weights.npz).
+   *
+   * <pre>{@code
+   * Weights w = run.branches().get(0).trainedWeights(3);
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if the branch has no such round or its weights.npz is
+   *     missing
+   */
+  public Weights trainedWeights(int index) throws IOException {
+    checkArgument(roundIndices().contains(index), "branch %s has no round %s (it has %s)", name,
+        index, roundIndices());
+    Path f = directory.resolve(RunStore.roundDirectoryName(index))
+        .resolve(RunStore.TRAINED_WEIGHTS);
+    checkArgument(Files.isRegularFile(f), "branch directory %s lacks %s", directory,
+        directory.relativize(f));
+    return WeightsIO.read(f);
+  }
+
+  /** The branch's round derived from run round {@code index}. */
+  public Round round(int index) {
+    return rounds.stream().filter(r -> r.index() == index).findFirst().orElseThrow(
+        () -> new IllegalArgumentException(String.format("branch %s has no round %s (it has %s)",
+            name, index, roundIndices())));
   }
 
   /** Reads a branch directory ({@code runs/X/branches/NAME}). */

@@ -168,13 +168,7 @@ public final class ImageDataset {
   }
 
   private ImageDataset fractionPerClass(double fraction, Long seed) {
-    checkArgument(fraction > 0 && fraction <= 1,
-        "data set %s: fraction per class must be in (0, 1]: %s", name, fraction);
-    int[] counts = classCounts();
-    int[] take = new int[classes];
-    for (int c = 0; c < classes; c++) {
-      take[c] = counts[c] == 0 ? 0 : (int) Math.max(1, Math.round(fraction * counts[c]));
-    }
+    int[] take = takePerClass(fraction);
     String suffix = String.format(Locale.ROOT, "-%s-per-class",
         BigDecimal.valueOf(fraction).stripTrailingZeros().toPlainString());
     return stratified(take, seed, name + suffix);
@@ -183,6 +177,62 @@ public final class ImageDataset {
   // Keeps take[c] images of class c: the first ones in data order, or in a seeded shuffled
   // order of that class's images; the result lists them in data order either way.
   private ImageDataset stratified(int[] take, Long seed, String subsetName) {
+    boolean[] keep = stratifiedMask(take, seed);
+    int total = 0;
+    for (int c = 0; c < classes; c++) {
+      total += take[c];
+    }
+    int[] indices = new int[total];
+    int next = 0;
+    for (int i = 0; i < keep.length; i++) {
+      if (keep[i]) {
+        indices[next++] = i;
+      }
+    }
+    return subset(subsetName, indices);
+  }
+
+  /**
+   * Which images {@link #fractionPerClass(double, long)} keeps, as a flag per image, for a subset
+   * that must stay in place: the labelled images of a semi-supervised task.
+   *
+   * <pre>{@code
+   * boolean[] labelled = train.fractionPerClassMask(0.1, seed);   // 10 % of each class
+   * }</pre>
+   */
+  public boolean[] fractionPerClassMask(double fraction, long seed) {
+    return stratifiedMask(takePerClass(fraction), seed);
+  }
+
+  // round(fraction × n_c) images of each class, at least one of a class that has any
+  private int[] takePerClass(double fraction) {
+    checkArgument(fraction > 0 && fraction <= 1,
+        "data set %s: fraction per class must be in (0, 1]: %s", name, fraction);
+    int[] counts = classCounts();
+    int[] take = new int[classes];
+    for (int c = 0; c < classes; c++) {
+      take[c] = counts[c] == 0 ? 0 : (int) Math.max(1, Math.round(fraction * counts[c]));
+    }
+    return take;
+  }
+
+  /**
+   * The same images with each labelled by its position: image {@code i} has label {@code i}, and
+   * there are as many classes as images. Self-supervised objectives that need to know which image
+   * a batch row is (Exemplar's classes, NPID's memory bank) train on it.
+   *
+   * <pre>{@code
+   * ImageDataset positions = train.indexed();   // labels 0, 1, ..., size - 1
+   * }</pre>
+   */
+  public ImageDataset indexed() {
+    int[] positions = new int[labels.length];
+    Arrays.setAll(positions, i -> i);
+    return new ImageDataset(name + "[indexed]", pixels, positions, channels, height, width,
+        labels.length);
+  }
+
+  private boolean[] stratifiedMask(int[] take, Long seed) {
     int[][] byClass = indicesByClass();
     boolean[] keep = new boolean[labels.length];
     // One generator for all classes, used in class order, so the sample depends on the seed only.
@@ -196,18 +246,7 @@ public final class ImageDataset {
         keep[members[k]] = true;
       }
     }
-    int total = 0;
-    for (int c = 0; c < classes; c++) {
-      total += take[c];
-    }
-    int[] indices = new int[total];
-    int next = 0;
-    for (int i = 0; i < keep.length; i++) {
-      if (keep[i]) {
-        indices[next++] = i;
-      }
-    }
-    return subset(subsetName, indices);
+    return keep;
   }
 
   private int[][] indicesByClass() {

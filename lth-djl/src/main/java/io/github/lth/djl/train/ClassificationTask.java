@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import io.github.lth.core.Metrics;
 import io.github.lth.core.SparsityController;
-import io.github.lth.core.Task;
 import io.github.lth.core.TrainingContext;
 import io.github.lth.core.TrainingPlan;
 import io.github.lth.core.TrainingSummary;
@@ -16,7 +15,6 @@ import io.github.lth.djl.data.ValidationSplit;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -41,7 +39,7 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
+public final class ClassificationTask implements DjlTask {
   private final TrainingTask task;
   private final Map<String, Object> settings;
 
@@ -248,14 +246,8 @@ public final class ClassificationTask implements Task<DjlModel>, AutoCloseable {
     }
 
     OptimizerSpec optimizerSpec() {
-      if (kind.isAdam()) {
-        checkArgument(momentum == null, "momentum applies to sgd and nesterov only, not %s: %s",
-            kind.name().toLowerCase(Locale.ROOT), momentum);
-        return new OptimizerSpec(kind, learningRate == null ? 1.2e-3 : learningRate, 0,
-            weightDecay);
-      }
-      return new OptimizerSpec(kind, learningRate == null ? 0.1 : learningRate,
-          momentum == null ? 0.9 : momentum, weightDecay);
+      return OptimizerSpec.of(kind.name().replace('_', '-'), learningRate, momentum,
+          weightDecay);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.github.lth.djl.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.dataset.Batch;
 import io.github.lth.core.Metrics;
+import io.github.lth.core.TrainingContext;
 import io.github.lth.djl.DjlModel;
 import java.util.Map;
 
@@ -47,6 +48,19 @@ public interface Objective {
    * split ({@code val_accuracy}, {@code test_accuracy}).
    */
   Metrics evaluate(DjlModel model, EvaluationData data);
+
+  /**
+   * Called once at the start of every training run, before its first {@link #loss}, with the
+   * run's context (seed, start step). Objectives with state across steps reset it here: a memory
+   * bank, a step counter that keys the random views of each batch. The default does nothing.
+   *
+   * <pre>{@code
+   * public void beginTraining(DjlModel model, TrainingContext context) {
+   *   step = context.startStep();   // late rewinding: the views of step k, whatever the start
+   * }
+   * }</pre>
+   */
+  default void beginTraining(DjlModel model, TrainingContext context) {}
 
   /** The metric selection and verdicts use (bare name). */
   default String primaryMetric() {

@@ -78,6 +78,32 @@ public record OptimizerSpec(Kind kind, double learningRate, double momentum,
     return new OptimizerSpec(Kind.SGD, learningRate, momentum, 0);
   }
 
+  /**
+   * The optimizer a command line names, with lth4j's defaults for what is not given: learning
+   * rate 1.2e-3 for Adam and AdamW, 0.1 for SGD; momentum 0.9 for SGD.
+   *
+   * <pre>{@code
+   * OptimizerSpec s = OptimizerSpec.of("sgd", null, null, 5e-4);   // sgd 0.1, momentum 0.9
+   * }</pre>
+   *
+   * @param learningRate null for the default
+   * @param momentum null for the default; must be null for Adam and AdamW
+   * @throws IllegalArgumentException for an unknown name, momentum given for Adam, or a value
+   *     out of range
+   */
+  public static OptimizerSpec of(String name, Double learningRate, Double momentum,
+      double weightDecay) {
+    Kind kind = kindOf(name);
+    if (kind.isAdam()) {
+      checkArgument(momentum == null, "momentum applies to sgd and nesterov only, not %s: %s",
+          kind.name().toLowerCase(Locale.ROOT), momentum);
+      return new OptimizerSpec(kind, learningRate == null ? 1.2e-3 : learningRate, 0,
+          weightDecay);
+    }
+    return new OptimizerSpec(kind, learningRate == null ? 0.1 : learningRate,
+        momentum == null ? 0.9 : momentum, weightDecay);
+  }
+
   /** The same with weight decay (L2 for Adam and SGD, decoupled for AdamW). */
   public OptimizerSpec withWeightDecay(double decay) {
     return new OptimizerSpec(kind, learningRate, momentum, decay);

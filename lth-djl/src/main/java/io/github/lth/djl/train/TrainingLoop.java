@@ -139,6 +139,7 @@ public final class TrainingLoop {
     Engine.getInstance().setRandomSeed(Long.hashCode(context.seed()));
     SplittableRandom rng = new SplittableRandom(context.seed());
     LoopState state = new LoopState(model, plan, startMask(model), start);
+    objective.beginTraining(model, context);
     state.mask = controller.start(state);
     checkState(state.mask != null, "the sparsity controller returned no mask at the start");
     model.applyMask(state.mask);

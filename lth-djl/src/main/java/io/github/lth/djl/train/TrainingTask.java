@@ -37,7 +37,7 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  */
-public final class TrainingTask implements Task<DjlModel>, AutoCloseable {
+public final class TrainingTask implements DjlTask {
   /** Prefix of validation metrics. */
   public static final String VALIDATION = "val_";
   /** Prefix of test metrics. */
@@ -178,7 +178,8 @@ public final class TrainingTask implements Task<DjlModel>, AutoCloseable {
   }
 
   /**
-   * Closes the data sources it was given (their device copies): the task owns them, so give
+   * Closes the data sources it was given (their device copies) and the objective when it is
+   * {@link AutoCloseable}: the task owns them, so give
    * each task sources of its own rather than sharing one between two open tasks.
    */
   @Override
@@ -192,6 +193,14 @@ public final class TrainingTask implements Task<DjlModel>, AutoCloseable {
       }
       if (test != null) {
         sources.add(test);
+      }
+      if (loop.objective() instanceof AutoCloseable stateful) {
+        // objectives with device state (a memory bank) free it with the task
+        try {
+          stateful.close();
+        } catch (Exception e) {
+          throw new IllegalStateException("closing the objective: " + e.getMessage(), e);
+        }
       }
       for (BatchSource s : sources) {
         try {
