@@ -110,7 +110,8 @@ final class ImpCommand implements Callable<Integer> {
           + " simclr (two views of each image, NT-Xent), exemplar (each image its own class)"
           + " or npid (instance discrimination against a memory bank); s4l is RotNet plus the"
           + " labels of --labelled % of each class. The task's head stays dense and is replaced"
-          + " when the ticket transfers. Default: ${DEFAULT-VALUE}.")
+          + " when the ticket transfers (classify is read as classification)."
+          + " Default: ${DEFAULT-VALUE}.")
   String task;
 
   @Option(names = "--temperature", paramLabel = "T",
@@ -194,6 +195,12 @@ final class ImpCommand implements Callable<Integer> {
 
   @Mixin
   PruningOptions pruning;
+
+  @Option(names = "--depth", paramLabel = "N",
+      description = "Prune only the first N of the prunable layers (forward order); deeper"
+          + " layers stay dense: layer-wise pruning up to depth N, as the limited-supervision"
+          + " paper prunes self-supervised networks.")
+  Integer depth;
 
   @Option(names = "--batch-size", defaultValue = "60", paramLabel = "N",
       description = "Training batch size. Default: ${DEFAULT-VALUE}.")
@@ -308,9 +315,15 @@ final class ImpCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** --task, lower case, with {@code classify} read as {@code classification}. */
+  private String taskName() {
+    String name = task.trim().toLowerCase(Locale.ROOT);
+    return name.equals("classify") ? "classification" : name;
+  }
+
   /** The self-supervised task the flags describe, or null for classification. */
   private Pretext pretext() {
-    String name = task.trim().toLowerCase(Locale.ROOT);
+    String name = taskName();
     if (name.equals("classification")) {
       checkArgument(temperature == null && embeddingDim == null && views == null
           && memoryMomentum == null && labelled == null && labelledClasses == null,
@@ -380,7 +393,10 @@ final class ImpCommand implements Callable<Integer> {
   private ParameterSelector selector() {
     ParameterSelector s = pruning.include != null ? ParameterSelectors.matching(pruning.include)
         : Models.defaultPrunable(model);
-    return pruning.exclude != null ? s.and(ParameterSelectors.excluding(pruning.exclude)) : s;
+    if (pruning.exclude != null) {
+      s = s.and(ParameterSelectors.excluding(pruning.exclude));
+    }
+    return depth != null ? s.and(ParameterSelectors.firstLayers(depth)) : s;
   }
 
   /** Pre-trained weights come from .npz, .safetensors or a DJL .params file of the same model. */
@@ -414,8 +430,7 @@ final class ImpCommand implements Callable<Integer> {
   private Path defaultRunDirectory(String settingsFingerprint) {
     String dataName = Path.of(data).getFileName().toString();
     // classification runs keep the directory names they had before other tasks existed
-    String taskPart = task.trim().equalsIgnoreCase("classification") ? ""
-        : task.trim().toLowerCase(Locale.ROOT) + "-";
+    String taskPart = taskName().equals("classification") ? "" : taskName() + "-";
     return Path.of("runs", model + "-" + taskPart + dataName + "-"
         + settingsFingerprint.substring(0, 8));
   }

@@ -295,6 +295,8 @@ class ImpCommandTest {
             "lth imp: --lr-schedule: unknown schedule 'linear' (use constant, cosine,"),
         new BadInput("learning-rate schedule gamma 2", d -> small("--lr-schedule", "step:10:2"),
             "lth imp: --lr-schedule: learning-rate schedule step: gamma must be in (0, 1]: 2.0"),
+        new BadInput("depth 0", d -> small("--depth", "0"),
+            "lth imp: --depth: number of layers must be positive: 0"),
         new BadInput("unknown task", d -> small("--task", "jigsaw"),
             "lth imp: --task: unknown task 'jigsaw' (known: classification, rotnet, simclr,"
                 + " exemplar, npid, s4l)"),

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.github.lth.core.Mask;
+import io.github.lth.core.io.MaskIO;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +63,19 @@ class SelfSupervisedCommandTest {
     assertThat(r.out()).contains(metric);
     assertThat(Files.readAllLines(out.resolve("results.csv")).get(0)).contains(metric);
     assertThat(out.resolve("round-01/mask.npz")).exists();
+  }
+
+  @Test
+  void layerWisePruningUpToADepthWithLateResetting() throws IOException {
+    Path out = tmp.resolve("rotnet-depth");
+    CliRun r = CliRun.of("imp", "--task", "rotnet", "--depth", "1", "--rewind", "step:3",
+        "--steps", "8", "--target-sparsity", "0.2", "--out", out.toString(), "--device", "cpu");
+    assertThat(r.exit()).as(r.err()).isZero();
+    Mask mask = MaskIO.read(out.resolve("round-01/mask.npz"));
+    // only the first prunable layer is pruned, to the whole round's rate
+    assertThat(mask.layers()).containsExactly("fc1_weight");
+    assertThat(mask.sparsity("fc1_weight")).isEqualTo(0.2);
+    assertThat(out.resolve("rewind-point.npz")).exists();
   }
 
   @Test
