@@ -31,8 +31,7 @@ import java.util.Map;
 public final class ExemplarObjective implements Objective {
   private final Views views;
   private final int group;
-  private long runSeed;
-  private long step;
+  private final ViewSeeds viewSeeds = new ViewSeeds();
 
   /** @param group the training batch size: evaluation ranks within groups of it */
   public ExemplarObjective(Views views, int group) {
@@ -43,14 +42,13 @@ public final class ExemplarObjective implements Objective {
 
   @Override
   public void beginTraining(DjlModel model, TrainingContext context) {
-    runSeed = context.seed();
-    step = context.startStep();
+    viewSeeds.begin(context);
   }
 
   @Override
   public NDArray loss(DjlModel model, Batch batch) {
     NDArray images = batch.getData().singletonOrThrow();
-    long seed = Seeds.derive(runSeed, "views", Math.toIntExact(step++));
+    long seed = viewSeeds.next();
     NDArray view = views.apply(images, seed, 0, 0, images.getManager());
     NDArray logits = model.forward(new NDList(view), true).singletonOrThrow();
     return ClassificationObjective.crossEntropy(logits, batch.getLabels().singletonOrThrow())

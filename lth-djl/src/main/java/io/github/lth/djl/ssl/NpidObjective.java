@@ -44,8 +44,7 @@ public final class NpidObjective implements Objective, AutoCloseable {
   private final int dimension;
   private final int images;
   private final int group;
-  private long runSeed;
-  private long step;
+  private final ViewSeeds viewSeeds = new ViewSeeds();
   private NDManager state;
   private NDArray bank;
   // the last step's bank update, applied before the next step reads the bank: autograd still
@@ -77,10 +76,9 @@ public final class NpidObjective implements Objective, AutoCloseable {
   @Override
   public void beginTraining(DjlModel model, TrainingContext context) {
     close();
-    runSeed = context.seed();
-    step = context.startStep();
+    viewSeeds.begin(context);
     state = model.manager().newSubManager();
-    bank = state.create(randomUnitRows(Seeds.derive(runSeed, "memory-bank", 0)),
+    bank = state.create(randomUnitRows(Seeds.derive(context.seed(), "memory-bank", 0)),
         new Shape(images, dimension));
   }
 
@@ -96,7 +94,7 @@ public final class NpidObjective implements Objective, AutoCloseable {
     applyPending();
     NDArray input = batch.getData().singletonOrThrow();
     NDArray positions = batch.getLabels().singletonOrThrow();
-    long seed = Seeds.derive(runSeed, "views", Math.toIntExact(step++));
+    long seed = viewSeeds.next();
     NDArray view = views.apply(input, seed, 0, 0, input.getManager());
     NDArray f = Contrastive.normalizeRows(model.forward(new NDList(view), true)
         .singletonOrThrow());

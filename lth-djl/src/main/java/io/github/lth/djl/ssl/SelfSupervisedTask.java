@@ -3,11 +3,7 @@ package io.github.lth.djl.ssl;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import io.github.lth.core.Metrics;
-import io.github.lth.core.SparsityController;
 import io.github.lth.core.Task;
-import io.github.lth.core.TrainingContext;
-import io.github.lth.core.TrainingPlan;
-import io.github.lth.core.TrainingSummary;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.data.BatchSources;
 import io.github.lth.djl.data.ImageDataset;
@@ -15,12 +11,9 @@ import io.github.lth.djl.data.ValidationSplit;
 import io.github.lth.djl.models.HeadedBlock;
 import io.github.lth.djl.train.LrSchedule;
 import io.github.lth.djl.train.OptimizerSpec;
-import io.github.lth.djl.train.DjlTask;
+import io.github.lth.djl.train.ForwardingTask;
 import io.github.lth.djl.train.TrainingTask;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A self-supervised {@link Task} on in-memory images: a {@link Pretext}'s objective trained by
@@ -47,20 +40,14 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class SelfSupervisedTask implements DjlTask {
-  private final TrainingTask task;
+public final class SelfSupervisedTask extends ForwardingTask {
   private final Pretext pretext;
   private final ImageDataset train;
-  private final Map<String, Object> settings;
 
   private SelfSupervisedTask(TrainingTask task, Pretext pretext, ImageDataset train) {
-    this.task = task;
+    super(task, pretext.settings());
     this.pretext = pretext;
     this.train = train;
-    Map<String, Object> s = new LinkedHashMap<>(pretext.settings());
-    s.putAll(task.settings());
-    s.remove("objective");
-    this.settings = Collections.unmodifiableMap(s);
   }
 
   public static Builder builder() {
@@ -71,58 +58,12 @@ public final class SelfSupervisedTask implements DjlTask {
     return pretext;
   }
 
-  /** The general task this one is made of (objective, loop, evaluation splits). */
-  public TrainingTask trainingTask() {
-    return task;
-  }
-
   /**
    * Puts the pretext's head on {@code model} for the images this task trains on (Exemplar's
    * head has one output per training image): {@link Pretext#attachHead}.
    */
   public HeadedBlock attachHead(HeadedBlock model) {
     return pretext.attachHead(model, train);
-  }
-
-  @Override
-  public TrainingPlan plan() {
-    return task.plan();
-  }
-
-  @Override
-  public TrainingSummary train(DjlModel model, SparsityController controller,
-      TrainingContext context) {
-    return task.train(model, controller, context);
-  }
-
-  @Override
-  public Metrics evaluate(DjlModel model) {
-    return task.evaluate(model);
-  }
-
-  @Override
-  public String primaryMetric() {
-    return task.primaryMetric();
-  }
-
-  @Override
-  public boolean higherIsBetter() {
-    return true;
-  }
-
-  /**
-   * The pretext's settings ({@code task}: its name, and its knobs), the loop's, and the data's,
-   * as {@link TrainingTask#settings()} gives them.
-   */
-  @Override
-  public Map<String, Object> settings() {
-    return settings;
-  }
-
-  /** Frees the device copies of the data and the objective's state (NPID's memory bank). */
-  @Override
-  public void close() {
-    task.close();
   }
 
   /**

@@ -34,8 +34,7 @@ public final class SimclrObjective implements Objective {
   private final Views views;
   private final double temperature;
   private final int group;
-  private long runSeed;
-  private long step;
+  private final ViewSeeds viewSeeds = new ViewSeeds();
 
   /**
    * @param group the training batch size: evaluation ranks within groups of it
@@ -52,8 +51,7 @@ public final class SimclrObjective implements Objective {
 
   @Override
   public void beginTraining(DjlModel model, TrainingContext context) {
-    runSeed = context.seed();
-    step = context.startStep();
+    viewSeeds.begin(context);
   }
 
   @Override
@@ -61,7 +59,7 @@ public final class SimclrObjective implements Objective {
     NDArray images = batch.getData().singletonOrThrow();
     long n = images.getShape().get(0);
     checkArgument(n >= 2, "SimCLR needs at least 2 images per batch, got %s", n);
-    long seed = Seeds.derive(runSeed, "views", Math.toIntExact(step++));
+    long seed = viewSeeds.next();
     NDArray both = NDArrays.concat(new NDList(
         views.apply(images, seed, 0, 0, images.getManager()),
         views.apply(images, seed, 0, 1, images.getManager())));

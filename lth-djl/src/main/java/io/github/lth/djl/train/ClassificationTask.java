@@ -3,17 +3,13 @@ package io.github.lth.djl.train;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import io.github.lth.core.Metrics;
-import io.github.lth.core.SparsityController;
 import io.github.lth.core.TrainingContext;
-import io.github.lth.core.TrainingPlan;
 import io.github.lth.core.TrainingSummary;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.data.Augmentation;
 import io.github.lth.djl.data.BatchSources;
 import io.github.lth.djl.data.ImageDataset;
 import io.github.lth.djl.data.ValidationSplit;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,17 +35,10 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class ClassificationTask implements DjlTask {
-  private final TrainingTask task;
-  private final Map<String, Object> settings;
+public final class ClassificationTask extends ForwardingTask {
 
   private ClassificationTask(TrainingTask task) {
-    this.task = task;
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("task", "classification");
-    s.putAll(task.settings());
-    s.remove("objective");
-    this.settings = Collections.unmodifiableMap(s);
+    super(task, Map.of("task", "classification"));
   }
 
   public static Builder builder() {
@@ -57,33 +46,12 @@ public final class ClassificationTask implements DjlTask {
   }
 
   public OptimizerSpec optimizer() {
-    return task.loop().optimizer();
+    return trainingTask().loop().optimizer();
   }
 
   /** Batches per epoch (the last may be smaller). */
   public long stepsPerEpoch() {
     return plan().stepsPerEpoch();
-  }
-
-  /** Optimizer steps of one training run from step 0. */
-  public long totalSteps() {
-    return plan().totalSteps();
-  }
-
-  /** The general task this one is made of (objective, loop, evaluation splits). */
-  public TrainingTask trainingTask() {
-    return task;
-  }
-
-  @Override
-  public TrainingPlan plan() {
-    return task.plan();
-  }
-
-  @Override
-  public TrainingSummary train(DjlModel model, SparsityController controller,
-      TrainingContext context) {
-    return task.train(model, controller, context);
   }
 
   /**
@@ -93,28 +61,7 @@ public final class ClassificationTask implements DjlTask {
    */
   @Override
   public Metrics evaluate(DjlModel model) {
-    return task.evaluate(model);
-  }
-
-  @Override
-  public String primaryMetric() {
-    return task.primaryMetric();
-  }
-
-  @Override
-  public boolean higherIsBetter() {
-    return true;
-  }
-
-  @Override
-  public Map<String, Object> settings() {
-    return settings;
-  }
-
-  /** Frees the device copies of the data. */
-  @Override
-  public void close() {
-    task.close();
+    return super.evaluate(model);
   }
 
   /**

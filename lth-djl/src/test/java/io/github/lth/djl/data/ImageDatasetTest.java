@@ -160,4 +160,32 @@ class ImageDatasetTest {
 
   private static final String PINNED_FEW =
       "4a6e1f17761642d8bf057f107b42faf15ebb45d8072541a42962228f3b25cfe3";
+
+  @Test
+  void positionsAsLabelsKeepThePixelsAndMakeOneClassPerImage() {
+    ImageDataset positions = indexed(LABELS, 4).indexed();
+    assertThat(positions.labels()).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+    assertThat(positions.classes()).isEqualTo(8);
+    assertThat(origins(positions)).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+    assertThat(positions.name()).isEqualTo("t[indexed]");
+  }
+
+  @Test
+  void theMaskPerClassFlagsExactlyTheImagesTheSampleKeeps() {
+    ImageDataset set = indexed(LABELS, 4);
+    for (long seed = 0; seed < 5; seed++) {
+      boolean[] flags = set.fractionPerClassMask(0.5, seed);
+      List<Integer> flagged = new ArrayList<>();
+      for (int i = 0; i < flags.length; i++) {
+        if (flags[i]) {
+          flagged.add(i);
+        }
+      }
+      // round(0.5 x 4) + round(0.5 x 3) + max(1, round(0.5 x 1)) = 2 + 2 + 1
+      assertThat(flagged).hasSize(5)
+          .isEqualTo(asList(origins(set.fractionPerClass(0.5, seed))));
+    }
+    assertThatThrownBy(() -> set.fractionPerClassMask(0, 1))
+        .hasMessage("data set t: fraction per class must be in (0, 1]: 0.0");
+  }
 }
