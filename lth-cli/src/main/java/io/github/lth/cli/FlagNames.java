@@ -62,6 +62,7 @@ final class FlagNames {
       Map.entry("weight decay", "--weight-decay"),
       Map.entry("augmentation", "--augment"),
       Map.entry("task", "--task"),
+      Map.entry("classes", "--classes"),
       Map.entry("number of layers", "--depth"),
       Map.entry("temperature", "--temperature"),
       Map.entry("embedding dimension", "--embedding-dim"),

@@ -198,8 +198,9 @@ final class ImpCommand implements Callable<Integer> {
 
   @Option(names = "--depth", paramLabel = "N",
       description = "Prune only the first N of the prunable layers (forward order); deeper"
-          + " layers stay dense: layer-wise pruning up to depth N, as the limited-supervision"
-          + " paper prunes self-supervised networks.")
+          + " layers stay dense: pruning up to depth N, as the limited-supervision paper prunes"
+          + " self-supervised networks (add --scope layer to prune each of them by the same"
+          + " share).")
   Integer depth;
 
   @Option(names = "--batch-size", defaultValue = "60", paramLabel = "N",
@@ -325,11 +326,18 @@ final class ImpCommand implements Callable<Integer> {
   private Pretext pretext() {
     String name = taskName();
     if (name.equals("classification")) {
-      checkArgument(temperature == null && embeddingDim == null && views == null
-          && memoryMomentum == null && labelled == null && labelledClasses == null,
-          "--temperature, --embedding-dim, --views, --memory-momentum, --labelled and"
-              + " --labelled-classes apply to the self-supervised tasks, not to --task"
-              + " classification");
+      List<String> given = new ArrayList<>();
+      Object[][] flags = {{"--temperature", temperature}, {"--embedding-dim", embeddingDim},
+          {"--views", views}, {"--memory-momentum", memoryMomentum}, {"--labelled", labelled},
+          {"--labelled-classes", labelledClasses}};
+      for (Object[] f : flags) {
+        if (f[1] != null) {
+          given.add((String) f[0]);
+        }
+      }
+      checkArgument(given.isEmpty(), "%s %s to the self-supervised tasks, not to --task"
+          + " classification", String.join(", ", given), given.size() == 1 ? "applies"
+          : "apply");
       return null;
     }
     checkArgument(Pretext.NAMES.contains(name), "--task: unknown task '%s' (known:"
@@ -339,16 +347,19 @@ final class ImpCommand implements Callable<Integer> {
       p = p.withTemperature(temperature);
     }
     if (embeddingDim != null) {
-      p = p.withDimension(embeddingDim);
+      p = p.withEmbeddingDimension(embeddingDim);
     }
     if (views != null) {
       p = p.withViews(Views.parse(views));
     }
     if (memoryMomentum != null) {
-      p = p.withMomentum(memoryMomentum);
+      p = p.withMemoryMomentum(memoryMomentum);
     }
     checkArgument(labelled == null || labelledClasses == null,
         "--labelled and --labelled-classes exclude each other");
+    checkArgument(p.kind() == Pretext.Kind.S4L || (labelled == null && labelledClasses == null),
+        "%s applies to s4l, not %s", labelled != null ? "--labelled" : "--labelled-classes",
+        name);
     if (labelled != null || labelledClasses != null) {
       double percent = labelled != null ? labelled : labelledClasses;
       String flag = labelled != null ? "--labelled" : "--labelled-classes";

@@ -129,13 +129,13 @@ record RunSetup(String data, String model, Integer epochs, Long steps, int batch
         p = p.withTemperature(task.get("temperature").getAsDouble());
       }
       if (task.has("dimension")) {
-        p = p.withDimension(task.get("dimension").getAsInt());
+        p = p.withEmbeddingDimension(task.get("dimension").getAsInt());
       }
       if (task.has("views")) {
         p = p.withViews(Views.parse(task.get("views").getAsString()));
       }
       if (task.has("memory_momentum")) {
-        p = p.withMomentum(task.get("memory_momentum").getAsDouble());
+        p = p.withMemoryMomentum(task.get("memory_momentum").getAsDouble());
       }
       if (task.has("labelled")) {
         p = p.withLabelled(task.get("labelled").getAsDouble(),
@@ -151,9 +151,15 @@ record RunSetup(String data, String model, Integer epochs, Long steps, int batch
   /** The data set, cut to {@link #classes} when they are set. */
   TrainTestSplit loadData() throws IOException {
     TrainTestSplit all = DataSources.load(data);
-    return classes == null ? all
-        : TargetData.all().withClasses(classes.stream().mapToInt(Integer::intValue).toArray())
-            .apply(all);
+    if (classes == null) {
+      return all;
+    }
+    try {
+      return TargetData.all().withClasses(classes.stream().mapToInt(Integer::intValue).toArray())
+          .apply(all);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("classes " + classes + ": " + e.getMessage(), e);
+    }
   }
 
   /** The run's task on {@code split}: 5 epochs per round unless epochs or steps are set. */
@@ -165,21 +171,13 @@ record RunSetup(String data, String model, Integer epochs, Long steps, int batch
         .setTrainData(split.train()).setTestData(split.test()).optValidation(validation, seed)
         .optBatchSize(batchSize)
         .optOptimizer(OptimizerSpec.of(optimizer, learningRate, momentum, weightDecay))
-        .optLrSchedule(LrSchedules.parse(lrSchedule))
-        .optClassifierHead(classifierHead(split));
+        .optLrSchedule(LrSchedules.parse(lrSchedule));
     if (steps != null) {
       b.optSteps(steps);
     } else {
       b.optEpochs(epochs != null ? epochs : 5);
     }
     return b.build();
-  }
-
-  /** The name of the model's classifier head (fc3, fc): S4L trains it beside the rotation head. */
-  private String classifierHead(TrainTestSplit split) {
-    ImageDataset train = split.train();
-    return Models.create(model, train.channels(), train.height(), train.width(),
-        split.classes()).heads().get(0);
   }
 
   /**

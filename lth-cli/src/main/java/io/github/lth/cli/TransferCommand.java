@@ -316,6 +316,12 @@ final class TransferCommand implements Callable<Integer> {
     if (permuteLabels) {
       name.append("-permuted-labels");
     }
+    if (branch != null) {
+      name.append("-branch-").append(branch);
+    }
+    if (weights.equals("trained")) {
+      name.append("-trained");
+    }
     return ticket.resolve("transfers").resolve(name.toString());
   }
 }

@@ -308,7 +308,17 @@ class ImpCommandTest {
         new BadInput("temperature for rotnet", d -> small("--task", "rotnet", "--temperature",
             "0.5"), "lth imp: --temperature: applies to simclr and npid, not rotnet"),
         new BadInput("views for classification", d -> small("--views", "flip"),
-            "apply to the self-supervised tasks, not to --task classification"),
+            "lth imp: --views applies to the self-supervised tasks, not to --task"
+                + " classification"),
+        new BadInput("two task flags for classification", d -> small("--temperature", "0.5",
+            "--labelled", "5"), "lth imp: --temperature, --labelled apply to the"
+                + " self-supervised tasks, not to --task classification"),
+        new BadInput("labelled classes for simclr", d -> small("--task", "simclr",
+            "--labelled-classes", "20"), "lth imp: --labelled-classes applies to s4l, not"
+                + " simclr"),
+        new BadInput("a class the data set does not have", d -> small("--classes", "0,42"),
+            "lth imp: --classes: classes [0, 42]: data set embedded-train: class 42 is outside"
+                + " [0, 10)"),
         new BadInput("augmentation for simclr", d -> small("--task", "simclr", "--augment",
             "flip"), "lth imp: --augment: applies to classification, not to the simclr task"),
         new BadInput("views that do not parse", d -> small("--task", "simclr", "--views",

@@ -16,7 +16,10 @@ final class HeadOutputs {
 
   /** The backbone's output for {@code images}, with gradients when {@code training}. */
   static NDList features(DjlModel model, NDArray images, boolean training) {
-    return headed(model).backbone().forward(model.parameterStore(), new NDList(images), training);
+    HeadedBlock block = headed(model);
+    // a frozen backbone (linear probing) stays in inference mode, as HeadedBlock's forward keeps it
+    return block.backbone().forward(model.parameterStore(), new NDList(images),
+        training && !block.backboneInference());
   }
 
   /** The named head's output for the backbone's {@code features}. */

@@ -12,6 +12,7 @@ import io.github.lth.core.Metrics;
 import io.github.lth.core.Seeds;
 import io.github.lth.core.TrainingContext;
 import io.github.lth.djl.DjlModel;
+import io.github.lth.djl.internal.Temporaries;
 import io.github.lth.djl.train.ClassificationObjective;
 import io.github.lth.djl.train.EvaluationData;
 import io.github.lth.djl.train.Objective;
@@ -63,8 +64,10 @@ public final class NpidObjective implements Objective, AutoCloseable {
         "temperature must be positive: %s", temperature);
     checkArgument(momentum >= 0 && momentum < 1, "memory-bank momentum must be in [0, 1): %s",
         momentum);
-    checkArgument(dimension > 0 && images > 0 && group >= 2,
-        "npid: dimension %s, images %s and batch size %s", dimension, images, group);
+    checkArgument(dimension > 0, "embedding dimension must be positive: %s", dimension);
+    checkArgument(images > 0, "npid: the memory bank needs at least one image: %s", images);
+    checkArgument(group >= 2, "batch size: npid's retrieval metric needs groups of at least 2"
+        + " images, got %s", group);
     this.views = views;
     this.temperature = temperature;
     this.momentum = momentum;
@@ -82,10 +85,22 @@ public final class NpidObjective implements Objective, AutoCloseable {
         new Shape(images, dimension));
   }
 
-  /** The memory bank, {@code [images, dimension]}; empty before the first training run. */
-  public Optional<NDArray> memoryBank() {
+  /**
+   * A copy of the memory bank, {@code [images, dimension]}, attached to {@code owner}; empty
+   * before the first training run.
+   *
+   * <pre>{@code
+   * float[] rows = npid.memoryBank(manager).orElseThrow().toFloatArray();
+   * }</pre>
+   */
+  public Optional<NDArray> memoryBank(NDManager owner) {
     applyPending();
-    return Optional.ofNullable(bank);
+    if (bank == null) {
+      return Optional.empty();
+    }
+    NDArray copy = bank.duplicate();
+    copy.attach(owner);
+    return Optional.of(copy);
   }
 
   @Override
@@ -98,11 +113,13 @@ public final class NpidObjective implements Objective, AutoCloseable {
     NDArray view = views.apply(input, seed, 0, 0, input.getManager());
     NDArray f = Contrastive.normalizeRows(model.forward(new NDList(view), true)
         .singletonOrThrow());
-    NDArray logits = f.matMul(bank.transpose()).div(temperature);
+    NDManager step = input.getManager();
+    // results attach to their first operand's manager: the bank's would outlive the step
+    NDArray logits = f.matMul(Temporaries.in(step, bank.transpose())).div(temperature);
     NDArray loss = ClassificationObjective.crossEntropy(logits, positions).mean();
     NDArray index = positions.reshape(-1, 1).broadcast(f.getShape());
-    NDArray rows = Contrastive.normalizeRows(bank.gather(index, 0).mul(momentum)
-        .add(f.stopGradient().mul(1 - momentum)));
+    NDArray rows = Contrastive.normalizeRows(Temporaries.in(step, bank.gather(index, 0))
+        .mul(momentum).add(f.stopGradient().mul(1 - momentum)));
     pendingPositions = positions.duplicate();
     pendingPositions.attach(state);
     rows.attach(state);

@@ -119,6 +119,10 @@ public final class Pretext {
   /**
    * The softmax temperature τ of SimCLR's NT-Xent or NPID's non-parametric softmax.
    *
+   * <pre>{@code
+   * Pretext sharp = Pretext.parse("simclr").withTemperature(0.1);   // Chen et al.'s ablation
+   * }</pre>
+   *
    * @throws IllegalArgumentException if τ is not positive and finite, or the task has none
    */
   public Pretext withTemperature(double tau) {
@@ -131,9 +135,13 @@ public final class Pretext {
   /**
    * The output dimension of SimCLR's projection or NPID's embedding.
    *
+   * <pre>{@code
+   * Pretext small = Pretext.parse("npid").withEmbeddingDimension(32);
+   * }</pre>
+   *
    * @throws IllegalArgumentException if it is not positive, or the task has none
    */
-  public Pretext withDimension(int d) {
+  public Pretext withEmbeddingDimension(int d) {
     checkArgument(kind == Kind.SIMCLR || kind == Kind.NPID,
         "embedding dimension: applies to simclr and npid, not %s", name());
     checkArgument(d > 0, "embedding dimension must be positive: %s", d);
@@ -142,6 +150,10 @@ public final class Pretext {
 
   /**
    * The views SimCLR, Exemplar and NPID train on.
+   *
+   * <pre>{@code
+   * Pretext gentle = Pretext.parse("simclr").withViews(Views.parse("crop:0.6,flip"));
+   * }</pre>
    *
    * @throws IllegalArgumentException if the task takes no views (RotNet, S4L)
    */
@@ -155,9 +167,13 @@ public final class Pretext {
   /**
    * NPID's memory-bank momentum m: a bank row becomes the normalized {@code m·row + (1 − m)·f}.
    *
+   * <pre>{@code
+   * Pretext slow = Pretext.parse("npid").withMemoryMomentum(0.9);
+   * }</pre>
+   *
    * @throws IllegalArgumentException unless {@code 0 <= m < 1}, or the task is not NPID
    */
-  public Pretext withMomentum(double m) {
+  public Pretext withMemoryMomentum(double m) {
     checkArgument(kind == Kind.NPID, "memory-bank momentum: applies to npid, not %s", name());
     checkArgument(m >= 0 && m < 1, "memory-bank momentum must be in [0, 1): %s", m);
     return new Pretext(kind, temperature, dimension, views, m, labelled, labelledByClass);
@@ -168,6 +184,10 @@ public final class Pretext {
    * stratified) or, with {@code byClass}, all images of the first {@code fraction} of the
    * classes (Caron et al. §4.3 vary both).
    *
+   * <pre>{@code
+   * Pretext fewLabels = Pretext.parse("s4l").withLabelled(0.01, false);   // 1 % per class
+   * }</pre>
+   *
    * @throws IllegalArgumentException unless {@code 0 < fraction <= 1}, or the task is not S4L
    */
   public Pretext withLabelled(double fraction, boolean byClass) {
@@ -177,24 +197,28 @@ public final class Pretext {
     return new Pretext(kind, temperature, dimension, views, momentum, fraction, byClass);
   }
 
+  /** SimCLR's or NPID's softmax temperature; NaN for the other tasks. */
   public double temperature() {
     return temperature;
   }
 
-  public int dimension() {
+  /** SimCLR's projection or NPID's embedding size; 0 for the other tasks. */
+  public int embeddingDimension() {
     return dimension;
   }
 
+  /** The views the task trains on; {@link Views#none()} for RotNet and S4L. */
   public Views views() {
     return views;
   }
 
-  public double momentum() {
+  /** NPID's memory-bank momentum; NaN for the other tasks. */
+  public double memoryMomentum() {
     return momentum;
   }
 
-  /** S4L's labelled fraction; NaN for the other tasks. */
-  public double labelled() {
+  /** S4L's labelled fraction (of each class's images, or of the classes); NaN otherwise. */
+  public double labelledFraction() {
     return labelled;
   }
 
@@ -273,17 +297,17 @@ public final class Pretext {
    * The objective of this task for the training images {@code train} (in the order the indexed
    * training data has them).
    *
+   * @param seed draws S4L's labelled images
    * @param batchSize the training batch size: the retrieval metric ranks within groups of it
-   * @param classifier the classifier head's name (S4L)
    */
-  Objective objective(ImageDataset train, long seed, int batchSize, String classifier) {
+  Objective objective(ImageDataset train, long seed, int batchSize) {
     return switch (kind) {
       case ROTNET -> new RotationObjective();
       case SIMCLR -> new SimclrObjective(views, temperature, batchSize);
       case EXEMPLAR -> new ExemplarObjective(views, batchSize);
       case NPID -> new NpidObjective(views, temperature, momentum, dimension, train.size(),
           batchSize);
-      case S4L -> new SemiSupervisedRotationObjective(labelledLabels(train, seed), classifier);
+      case S4L -> new SemiSupervisedRotationObjective(labelledLabels(train, seed));
     };
   }
 

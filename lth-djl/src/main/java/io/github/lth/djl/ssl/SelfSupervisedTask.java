@@ -82,7 +82,6 @@ public final class SelfSupervisedTask extends ForwardingTask {
     private float std;
     private double validation = 0.1;
     private long validationSeed;
-    private String classifier;
 
     private Builder() {}
 
@@ -151,15 +150,6 @@ public final class SelfSupervisedTask extends ForwardingTask {
     }
 
     /**
-     * The name of the model's classifier head, which S4L trains on the labelled images
-     * (default {@code fc3}; {@code fc} for the ResNets and VGG-16).
-     */
-    public Builder optClassifierHead(String name) {
-      this.classifier = name;
-      return this;
-    }
-
-    /**
      * @throws IllegalArgumentException if something required is missing, the test images differ
      *     from the training images, a rotating task gets non-square images, a contrastive task
      *     a batch size below 2, or both epochs and steps were set
@@ -187,8 +177,11 @@ public final class SelfSupervisedTask extends ForwardingTask {
         trainPart = split.train();
         validationPart = split.validation();
       }
-      String head = classifier != null ? classifier : "fc3";
-      task.setObjective(pretext.objective(trainPart, validationSeed, batchSize, head))
+      checkArgument(pretext.kind() != Pretext.Kind.SIMCLR || trainPart.size() % batchSize != 1,
+          "batch size: simclr pairs images within a batch, and %s training images in batches"
+              + " of %s leave a last batch of one; choose another batch size", trainPart.size(),
+          batchSize);
+      task.setObjective(pretext.objective(trainPart, validationSeed, batchSize))
           .setTrainData(BatchSources.of(trainPart.indexed(), mean, std))
           .optTestData(BatchSources.of(test, mean, std))
           .optBatchSize(batchSize)

@@ -12,6 +12,7 @@ import ai.djl.training.dataset.Batch;
 import io.github.lth.core.Metrics;
 import io.github.lth.core.TrainingContext;
 import io.github.lth.djl.DjlModel;
+import io.github.lth.djl.internal.Temporaries;
 import io.github.lth.djl.train.ClassificationObjective;
 import io.github.lth.djl.train.EvaluationData;
 import io.github.lth.djl.train.Objective;
@@ -29,13 +30,13 @@ import java.util.Map;
  * {@code loss} of the classifier, and {@code rotation_accuracy}.
  *
  * <pre>{@code
- * int[] labels = pretext.labelledLabels(train, seed);   // −1 where unlabelled
- * Objective s4l = new SemiSupervisedRotationObjective(labels, "fc3");
+ * int[] labels = ...;   // the training labels, −1 where an image counts as unlabelled
+ * Objective s4l = new SemiSupervisedRotationObjective(labels);
  * }</pre>
  */
 public final class SemiSupervisedRotationObjective implements Objective, AutoCloseable {
   private final int[] labels;
-  private final String classifier;
+  private String classifier;
   private final ClassificationObjective supervised = new ClassificationObjective();
   private final RotationObjective rotation = new RotationObjective();
   private NDManager state;
@@ -43,24 +44,30 @@ public final class SemiSupervisedRotationObjective implements Objective, AutoClo
 
   /**
    * @param labels the training label of each position of the indexed training data, −1 where
-   *     the image counts as unlabelled; at least one labelled
-   * @param classifier the name of the classifier head (the active one); the rotation head is
-   *     {@link Pretext#ROTATION_HEAD}
+   *     the image counts as unlabelled; at least one labelled. The classifier is the model's
+   *     active head, the rotation head is {@link Pretext#ROTATION_HEAD}.
    */
-  public SemiSupervisedRotationObjective(int[] labels, String classifier) {
+  public SemiSupervisedRotationObjective(int[] labels) {
     boolean any = false;
     for (int l : labels) {
       any |= l >= 0;
     }
     checkArgument(any, "s4l: no training image is labelled");
     this.labels = labels.clone();
-    this.classifier = classifier;
   }
 
-  /** Uploads the label table once per run, to the model's device. */
+  /**
+   * Uploads the label table once per run, to the model's device, and takes the model's active
+   * head as the classifier.
+   */
   @Override
   public void beginTraining(DjlModel model, TrainingContext context) {
     close();
+    classifier = model.activeHead().orElseThrow(() -> new IllegalArgumentException(
+        "s4l needs a model whose active head is its classifier"));
+    checkArgument(model.heads().contains(Pretext.ROTATION_HEAD), "s4l needs a model with a"
+        + " '%s' head beside its classifier (Pretext.attachHead); it has %s",
+        Pretext.ROTATION_HEAD, model.heads());
     state = model.manager().newSubManager();
     labelTable = state.create(Arrays.stream(labels).asLongStream().toArray());
   }
@@ -78,7 +85,8 @@ public final class SemiSupervisedRotationObjective implements Objective, AutoClo
     // the unrotated copies lead the rotations: the classifier sees each image once
     NDList upright = new NDList(features.singletonOrThrow().get(new NDIndex("0:" + n)));
     NDArray logits = HeadOutputs.head(model, classifier, upright, true);
-    NDArray y = labelTable.gather(positions, 0);
+    // attached to the batch: the table's manager lives as long as the run
+    NDArray y = Temporaries.in(m, labelTable.gather(positions, 0));
     NDArray labelled = y.gte(0).toType(DataType.FLOAT32, false);
     NDArray perImage = ClassificationObjective.crossEntropy(logits, y.maximum(0));
     NDArray labelLoss = perImage.mul(labelled).sum().div(labelled.sum().maximum(1f));

@@ -194,20 +194,27 @@ public final class TrainingTask implements DjlTask {
       if (test != null) {
         sources.add(test);
       }
-      if (loop.objective() instanceof AutoCloseable stateful) {
-        // objectives with device state (a memory bank) free it with the task
-        try {
-          stateful.close();
-        } catch (Exception e) {
-          throw new IllegalStateException("closing the objective: " + e.getMessage(), e);
+      try {
+        closeSources(sources);
+      } finally {
+        if (loop.objective() instanceof AutoCloseable stateful) {
+          // objectives with device state (a memory bank) free it with the task
+          try {
+            stateful.close();
+          } catch (Exception e) {
+            throw new IllegalStateException("closing the objective: " + e.getMessage(), e);
+          }
         }
       }
-      for (BatchSource s : sources) {
-        try {
-          s.close();
-        } catch (Exception e) {
-          throw new IllegalStateException("closing data " + s.name() + ": " + e.getMessage(), e);
-        }
+    }
+  }
+
+  private static void closeSources(List<BatchSource> sources) {
+    for (BatchSource s : sources) {
+      try {
+        s.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("closing data " + s.name() + ": " + e.getMessage(), e);
       }
     }
   }

@@ -42,11 +42,11 @@ class PretextTest {
   @Test
   void defaultsFollowThePapers() {
     assertThat(Pretext.parse("simclr").temperature()).isEqualTo(0.5);
-    assertThat(Pretext.parse("simclr").dimension()).isEqualTo(64);
+    assertThat(Pretext.parse("simclr").embeddingDimension()).isEqualTo(64);
     assertThat(Pretext.parse("npid").temperature()).isEqualTo(0.07);
-    assertThat(Pretext.parse("npid").momentum()).isEqualTo(0.5);
-    assertThat(Pretext.parse("npid").dimension()).isEqualTo(128);
-    assertThat(Pretext.parse("S4L").labelled()).isEqualTo(0.1);
+    assertThat(Pretext.parse("npid").memoryMomentum()).isEqualTo(0.5);
+    assertThat(Pretext.parse("npid").embeddingDimension()).isEqualTo(128);
+    assertThat(Pretext.parse("S4L").labelledFraction()).isEqualTo(0.1);
     assertThat(Pretext.parse("rotnet").views().isNone()).isTrue();
     assertThat(Pretext.parse("exemplar").views()).isEqualTo(Views.defaults());
     assertThat(Pretext.parse("rotnet").primaryMetric()).isEqualTo("rotation_accuracy");
@@ -63,8 +63,8 @@ class PretextTest {
     assertThat(Pretext.parse("s4l").withLabelled(0.3, true).settings()).containsExactly(
         Map.entry("task", "s4l"), Map.entry("labelled", 0.3),
         Map.entry("labelled_by", "classes"));
-    assertThat(Pretext.parse("npid").withMomentum(0.9)).isEqualTo(
-        Pretext.parse("npid").withMomentum(0.9)).isNotEqualTo(Pretext.parse("npid"));
+    assertThat(Pretext.parse("npid").withMemoryMomentum(0.9)).isEqualTo(
+        Pretext.parse("npid").withMemoryMomentum(0.9)).isNotEqualTo(Pretext.parse("npid"));
   }
 
   @Test
@@ -72,7 +72,7 @@ class PretextTest {
     assertThat(shapes(Pretext.parse("rotnet"))).containsOnlyKeys("rotation_weight",
         "rotation_bias");
     assertThat(shapes(Pretext.parse("rotnet")).get("rotation_weight")).containsExactly(4, 100);
-    Map<String, long[]> simclr = shapes(Pretext.parse("simclr").withDimension(16));
+    Map<String, long[]> simclr = shapes(Pretext.parse("simclr").withEmbeddingDimension(16));
     assertThat(simclr.get("projection_fc1_weight")).containsExactly(32, 100);
     assertThat(simclr.get("projection_fc2_weight")).containsExactly(16, 32);
     assertThat(shapes(Pretext.parse("exemplar")).get("exemplar_weight"))
@@ -123,11 +123,11 @@ class PretextTest {
         .hasMessage("temperature: applies to simclr and npid, not rotnet");
     assertThatThrownBy(() -> Pretext.parse("rotnet").withViews(Views.defaults()))
         .hasMessage("views: apply to simclr, exemplar and npid, not rotnet");
-    assertThatThrownBy(() -> Pretext.parse("npid").withMomentum(1))
+    assertThatThrownBy(() -> Pretext.parse("npid").withMemoryMomentum(1))
         .hasMessage("memory-bank momentum must be in [0, 1): 1.0");
     assertThatThrownBy(() -> Pretext.parse("s4l").withLabelled(0, false))
         .hasMessage("labelled fraction must be in (0, 1]: 0.0");
-    assertThatThrownBy(() -> Pretext.parse("simclr").withDimension(0))
+    assertThatThrownBy(() -> Pretext.parse("simclr").withEmbeddingDimension(0))
         .hasMessage("embedding dimension must be positive: 0");
   }
 }

@@ -26,6 +26,8 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SelfSupervisedTaskTest {
   static TrainTestSplit data;
@@ -70,7 +72,7 @@ class SelfSupervisedTaskTest {
 
   @Test
   void simclrRetrievalIsWellAboveChanceAndRunsAreRepeatable() {
-    Pretext simclr = Pretext.parse("simclr").withDimension(32);
+    Pretext simclr = Pretext.parse("simclr").withEmbeddingDimension(32);
     Weights first;
     Metrics firstMetrics;
     Metrics untrained;
@@ -110,14 +112,14 @@ class SelfSupervisedTaskTest {
     int batch = 20;
     long seed = 13;
     try (SelfSupervisedTask task = SelfSupervisedTask.builder()
-        .setPretext(Pretext.parse("npid").withDimension(16)).setTrainData(data.train())
+        .setPretext(Pretext.parse("npid").withEmbeddingDimension(16)).setTrainData(data.train())
         .setTestData(data.test()).optValidation(0.1, 3).optSteps(1).optBatchSize(batch).build();
         DjlModel m = model(task, 4)) {
       NpidObjective npid = (NpidObjective) task.trainingTask().objective();
       trainAndEvaluate(task, m, seed);
-      float[] after = npid.memoryBank().orElseThrow().toFloatArray();
+      float[] after = npid.memoryBank(m.manager()).orElseThrow().toFloatArray();
       npid.beginTraining(m, new TrainingContext(0, seed, TrainingListener.NONE));
-      NDArray start = npid.memoryBank().orElseThrow();
+      NDArray start = npid.memoryBank(m.manager()).orElseThrow();
       assertThat(start.getShape()).isEqualTo(new Shape(540, 16));
       float[] before = start.toFloatArray();
       Set<Integer> changed = new HashSet<>();
@@ -153,6 +155,33 @@ class SelfSupervisedTaskTest {
       assertThat(after.get("val_rotation_accuracy")).isGreaterThan(0.4);   // chance 0.25
       assertThat(m.activeHead()).contains("fc3");
     }
+  }
+
+  /** Device arrays under the model after training {@code steps} steps. */
+  private static int liveArraysAfter(Pretext pretext, long steps) {
+    try (SelfSupervisedTask task = SelfSupervisedTask.builder().setPretext(pretext)
+        .setTrainData(data.train()).setTestData(data.test()).optValidation(0.1, 3)
+        .optSteps(steps).optBatchSize(20).build();
+        DjlModel m = model(task, 6)) {
+      trainAndEvaluate(task, m, 1);
+      return m.manager().getManagedArrays().size();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"rotnet", "simclr", "exemplar", "npid", "s4l"})
+  void aStepLeavesNoArrayBehindOnTheModel(String name) {
+    // the objectives' state (NPID's bank, S4L's label table) is there after 2 steps as after 9
+    assertThat(liveArraysAfter(Pretext.parse(name), 9))
+        .isEqualTo(liveArraysAfter(Pretext.parse(name), 2));
+  }
+
+  @Test
+  void simclrRefusesALastBatchOfOneImage() {
+    // 540 training images in batches of 7 leave one image for the last batch
+    assertThatThrownBy(() -> task(Pretext.parse("simclr"), 1, 7)).hasMessage("batch size:"
+        + " simclr pairs images within a batch, and 540 training images in batches of 7 leave"
+        + " a last batch of one; choose another batch size");
   }
 
   @Test
