@@ -70,6 +70,11 @@ import picocli.CommandLine.Spec;
             + " --mode full,linear",
         "  # low-shot: 10 % of each class's training images, round 5 only",
         "  lth transfer --ticket runs/lenet --data /data/kmnist --round 5 --low-shot 10",
+        "  # a RotNet ticket's trained features, then those of its reinit branch",
+        "  lth transfer --ticket runs/rotnet --weights trained --data fashion-mnist"
+            + " --classes 5,6,7,8,9 --mode linear",
+        "  lth transfer --ticket runs/rotnet --branch reinit --weights trained"
+            + " --data fashion-mnist --classes 5,6,7,8,9 --mode linear",
     })
 final class TransferCommand implements Callable<Integer> {
 
