@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.lth.core.Metrics;
 import io.github.lth.core.SparsityControllers;
@@ -140,6 +142,54 @@ class SelfSupervisedTaskTest {
         expected.add(order[k]);
       }
       assertThat(changed).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void npidMovesEachBatchRowTowardsItsImagesEmbeddingByTheMomentum() {
+    int batch = 10;
+    long seed = 21;
+    double momentum = 0.7;
+    Pretext npid = Pretext.parse("npid").withEmbeddingDimension(8).withViews(Views.none())
+        .withMemoryMomentum(momentum);
+    try (SelfSupervisedTask task = SelfSupervisedTask.builder().setPretext(npid)
+        .setTrainData(data.train()).setTestData(data.test()).optValidation(0.1, 3).optSteps(1)
+        .optBatchSize(batch).build();
+        DjlModel m = model(task, 8);
+        NDManager scratch = m.manager().newSubManager()) {
+      NpidObjective objective = (NpidObjective) task.trainingTask().objective();
+      Weights initial = m.state();
+      objective.beginTraining(m, new TrainingContext(0, seed, TrainingListener.NONE));
+      float[] bank0 = objective.memoryBank(scratch).orElseThrow().toFloatArray();
+      trainAndEvaluate(task, m, seed);
+      float[] bank1 = objective.memoryBank(scratch).orElseThrow().toFloatArray();
+      // the step's embeddings come from the weights before the step; LeNet has no batch norm
+      // or dropout, so a forward pass without training gives them
+      m.load(initial);
+      ImageDataset train = data.train().splitValidation(0.1, 3).train();
+      int[] order = Shuffle.order(train.size(), new SplittableRandom(seed));
+      byte[] pixels = train.pixels();
+      float[] images = new float[batch * 784];
+      for (int k = 0; k < batch; k++) {
+        for (int j = 0; j < 784; j++) {
+          images[k * 784 + j] = (pixels[order[k] * 784 + j] & 0xFF) / 255f;
+        }
+      }
+      float[] f = Contrastive.normalizeRows(m.forward(new NDList(scratch.create(images,
+          new Shape(batch, 1, 28, 28))), false).singletonOrThrow()).toFloatArray();
+      for (int k = 0; k < batch; k++) {
+        int row = order[k];
+        double[] mixed = new double[8];
+        double norm = 0;
+        for (int j = 0; j < 8; j++) {
+          mixed[j] = momentum * bank0[row * 8 + j] + (1 - momentum) * f[k * 8 + j];
+          norm += mixed[j] * mixed[j];
+        }
+        for (int j = 0; j < 8; j++) {
+          assertThat((double) bank1[row * 8 + j]).isCloseTo(mixed[j] / Math.sqrt(norm),
+              within(1e-5));
+        }
+      }
     }
   }
 
