@@ -5,15 +5,13 @@ import static com.google.common.base.Preconditions.checkArgument;
 import io.github.lth.core.Metrics;
 import io.github.lth.core.Task;
 import io.github.lth.djl.DjlModel;
-import io.github.lth.djl.data.BatchSources;
 import io.github.lth.djl.data.ImageDataset;
-import io.github.lth.djl.data.ValidationSplit;
 import io.github.lth.djl.models.HeadedBlock;
 import io.github.lth.djl.train.LrSchedule;
 import io.github.lth.djl.train.OptimizerSpec;
 import io.github.lth.djl.train.ForwardingTask;
+import io.github.lth.djl.train.ImageTaskData;
 import io.github.lth.djl.train.TrainingTask;
-import java.util.List;
 
 /**
  * A self-supervised {@link Task} on in-memory images: a {@link Pretext}'s objective trained by
@@ -156,43 +154,24 @@ public final class SelfSupervisedTask extends ForwardingTask {
      */
     public SelfSupervisedTask build() {
       checkArgument(pretext != null, "the task needs a pretext (setPretext)");
-      checkArgument(train != null, "the task needs training data (setTrainData)");
-      checkArgument(test != null, "the task needs test data (setTestData)");
-      checkArgument(train.size() > 0, "data set %s is empty", train.name());
-      checkArgument(train.channels() == test.channels() && train.height() == test.height()
-          && train.width() == test.width(),
-          "test data %s has %sx%sx%s images, the training data %s has %sx%sx%s", test.name(),
-          test.channels(), test.height(), test.width(), train.name(), train.channels(),
-          train.height(), train.width());
+      ImageTaskData data = ImageTaskData.split(train, test, validation, validationSeed, mean,
+          std);
       checkArgument(!pretext.rotates() || train.height() == train.width(),
           "data set %s has %sx%s images; %s rotates images by 90 degrees and needs square"
               + " images", train.name(), train.height(), train.width(), pretext.name());
       checkArgument(pretext.kind() == Pretext.Kind.ROTNET || pretext.kind() == Pretext.Kind.S4L
           || batchSize >= 2, "batch size: %s needs at least 2 images per batch, got %s",
           pretext.name(), batchSize);
-      ImageDataset trainPart = train;
-      ImageDataset validationPart = null;
-      if (validation > 0) {
-        ValidationSplit<ImageDataset> split = train.splitValidation(validation, validationSeed);
-        trainPart = split.train();
-        validationPart = split.validation();
-      }
+      ImageDataset trainPart = data.trainPart();
       checkArgument(pretext.kind() != Pretext.Kind.SIMCLR || trainPart.size() % batchSize != 1,
           "batch size: simclr pairs images within a batch, and %s training images in batches"
               + " of %s leave a last batch of one; choose another batch size", trainPart.size(),
           batchSize);
       task.setObjective(pretext.objective(trainPart, validationSeed, batchSize))
-          .setTrainData(BatchSources.of(trainPart.indexed(), mean, std))
-          .optTestData(BatchSources.of(test, mean, std))
           .optBatchSize(batchSize)
           .optEvalBatchSize(ViewRetrieval.evaluationBatchSize(batchSize))
-          .optOptimizer(optimizer)
-          .optSetting("normalization", std == 0 ? "none" : List.of((double) mean, (double) std))
-          .optSetting("validation", validation)
-          .optSetting("validation_seed", validationSeed);
-      if (validationPart != null) {
-        task.optValidationData(BatchSources.of(validationPart, mean, std));
-      }
+          .optOptimizer(optimizer);
+      data.configure(task, data.batches(trainPart.indexed()));
       return new SelfSupervisedTask(task.build(), pretext, trainPart);
     }
   }

@@ -7,10 +7,7 @@ import io.github.lth.core.TrainingContext;
 import io.github.lth.core.TrainingSummary;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.data.Augmentation;
-import io.github.lth.djl.data.BatchSources;
 import io.github.lth.djl.data.ImageDataset;
-import io.github.lth.djl.data.ValidationSplit;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -193,8 +190,7 @@ public final class ClassificationTask extends ForwardingTask {
     }
 
     OptimizerSpec optimizerSpec() {
-      return OptimizerSpec.of(kind.name().replace('_', '-'), learningRate, momentum,
-          weightDecay);
+      return OptimizerSpec.of(kind, learningRate, momentum, weightDecay);
     }
 
     /**
@@ -202,35 +198,13 @@ public final class ClassificationTask extends ForwardingTask {
      *     classes from the training images, or both epochs and steps were set
      */
     public ClassificationTask build() {
-      checkArgument(train != null, "the task needs training data (setTrainData)");
-      checkArgument(test != null, "the task needs test data (setTestData)");
-      checkArgument(train.size() > 0, "data set %s is empty", train.name());
-      checkArgument(test.size() > 0, "data set %s is empty", test.name());
-      checkArgument(train.channels() == test.channels() && train.height() == test.height()
-          && train.width() == test.width(),
-          "test data %s has %sx%sx%s images, the training data %s has %sx%sx%s", test.name(),
-          test.channels(), test.height(), test.width(), train.name(), train.channels(),
-          train.height(), train.width());
+      ImageTaskData data = ImageTaskData.split(train, test, validation, validationSeed, mean,
+          std);
       checkArgument(train.classes() == test.classes(),
           "test data %s has %s classes, the training data %s has %s", test.name(),
           test.classes(), train.name(), train.classes());
-      ImageDataset trainPart = train;
-      ImageDataset validationPart = null;
-      if (validation > 0) {
-        ValidationSplit<ImageDataset> split = train.splitValidation(validation, validationSeed);
-        trainPart = split.train();
-        validationPart = split.validation();
-      }
-      task.setObjective(new ClassificationObjective())
-          .setTrainData(BatchSources.of(trainPart, mean, std).withAugmentation(augmentation))
-          .optTestData(BatchSources.of(test, mean, std))
-          .optOptimizer(optimizerSpec())
-          .optSetting("normalization", std == 0 ? "none" : List.of((double) mean, (double) std))
-          .optSetting("validation", validation)
-          .optSetting("validation_seed", validationSeed);
-      if (validationPart != null) {
-        task.optValidationData(BatchSources.of(validationPart, mean, std));
-      }
+      task.setObjective(new ClassificationObjective()).optOptimizer(optimizerSpec());
+      data.configure(task, data.batches(data.trainPart()).withAugmentation(augmentation));
       return new ClassificationTask(task.build());
     }
   }

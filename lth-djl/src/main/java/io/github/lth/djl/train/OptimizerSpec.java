@@ -93,7 +93,18 @@ public record OptimizerSpec(Kind kind, double learningRate, double momentum,
    */
   public static OptimizerSpec of(String name, Double learningRate, Double momentum,
       double weightDecay) {
-    Kind kind = kindOf(name);
+    return of(kindOf(name), learningRate, momentum, weightDecay);
+  }
+
+  /**
+   * As {@link #of(String, Double, Double, double)}, for a kind already read.
+   *
+   * <pre>{@code
+   * OptimizerSpec s = OptimizerSpec.of(Kind.ADAMW, 1e-3, null, 0.01);
+   * }</pre>
+   */
+  public static OptimizerSpec of(Kind kind, Double learningRate, Double momentum,
+      double weightDecay) {
     if (kind.isAdam()) {
       checkArgument(momentum == null, "momentum applies to sgd and nesterov only, not %s: %s",
           kind.name().toLowerCase(Locale.ROOT), momentum);
