@@ -52,8 +52,7 @@ public record StoredBranch(String name, Path directory, JsonObject settings,
    *     missing
    */
   public Weights trainedWeights(int index) throws IOException {
-    checkArgument(roundIndices().contains(index), "branch %s has no round %s (it has %s)", name,
-        index, roundIndices());
+    round(index);
     Path f = directory.resolve(RunStore.roundDirectoryName(index))
         .resolve(RunStore.TRAINED_WEIGHTS);
     checkArgument(Files.isRegularFile(f), "branch directory %s lacks %s", directory,
@@ -61,7 +60,15 @@ public record StoredBranch(String name, Path directory, JsonObject settings,
     return WeightsIO.read(f);
   }
 
-  /** The branch's round derived from run round {@code index}. */
+  /**
+   * The branch's round derived from run round {@code index}.
+   *
+   * <pre>{@code
+   * Mask m = branch.round(3).mask();
+   * }</pre>
+   *
+   * @throws IllegalArgumentException naming the rounds there are, if the branch has no such round
+   */
   public Round round(int index) {
     return rounds.stream().filter(r -> r.index() == index).findFirst().orElseThrow(
         () -> new IllegalArgumentException(String.format("branch %s has no round %s (it has %s)",
