@@ -12,7 +12,6 @@ import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.train.ClassificationObjective;
 import io.github.lth.djl.train.EvaluationData;
 import io.github.lth.djl.train.Objective;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -57,8 +56,8 @@ public final class ExemplarObjective implements Objective {
 
   @Override
   public Metrics evaluate(DjlModel model, EvaluationData data) {
-    return Metrics.of(new LinkedHashMap<>(ViewRetrieval.evaluate(model, data, views, group,
-        (m, x) -> m.features(new NDList(x)).singletonOrThrow(), Double.NaN)));
+    return ViewRetrieval.evaluate(model, data, views, group,
+        (m, x) -> m.features(new NDList(x)).singletonOrThrow(), Double.NaN);
   }
 
   @Override

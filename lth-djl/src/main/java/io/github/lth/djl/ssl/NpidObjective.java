@@ -16,7 +16,6 @@ import io.github.lth.djl.internal.Temporaries;
 import io.github.lth.djl.train.ClassificationObjective;
 import io.github.lth.djl.train.EvaluationData;
 import io.github.lth.djl.train.Objective;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -139,8 +138,8 @@ public final class NpidObjective implements Objective, AutoCloseable {
 
   @Override
   public Metrics evaluate(DjlModel model, EvaluationData data) {
-    return Metrics.of(new LinkedHashMap<>(ViewRetrieval.evaluate(model, data, views, group,
-        (m, x) -> m.forward(new NDList(x), false).singletonOrThrow(), Double.NaN)));
+    return ViewRetrieval.evaluate(model, data, views, group,
+        (m, x) -> m.forward(new NDList(x), false).singletonOrThrow(), Double.NaN);
   }
 
   @Override

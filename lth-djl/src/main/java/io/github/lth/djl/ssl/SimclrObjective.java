@@ -13,7 +13,6 @@ import io.github.lth.core.TrainingContext;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.train.EvaluationData;
 import io.github.lth.djl.train.Objective;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -70,8 +69,8 @@ public final class SimclrObjective implements Objective {
 
   @Override
   public Metrics evaluate(DjlModel model, EvaluationData data) {
-    return Metrics.of(new LinkedHashMap<>(ViewRetrieval.evaluate(model, data, views, group,
-        (m, x) -> m.forward(new NDList(x), false).singletonOrThrow(), temperature)));
+    return ViewRetrieval.evaluate(model, data, views, group,
+        (m, x) -> m.forward(new NDList(x), false).singletonOrThrow(), temperature);
   }
 
   @Override

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.github.lth.core.Metrics;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.train.EvaluationData;
 import java.util.LinkedHashMap;
@@ -35,7 +36,7 @@ final class ViewRetrieval {
    * @param group images per group; evaluation batches should be a multiple of it, a last
    *     smaller group counts as it is and a group of one image is skipped
    */
-  static Map<String, Double> evaluate(DjlModel model, EvaluationData data, Views views, int group,
+  static Metrics evaluate(DjlModel model, EvaluationData data, Views views, int group,
       Embedding embedding, double temperature) {
     Engine.getInstance().setRandomSeed(Long.hashCode(SEED));
     NDArray hits = data.manager().zeros(new Shape(), DataType.INT64);
@@ -69,7 +70,7 @@ final class ViewRetrieval {
     if (Double.isFinite(temperature)) {
       m.put("nt_xent_loss", counted[0] == 0 ? Double.NaN : lossSum.getDouble() / counted[0]);
     }
-    return m;
+    return Metrics.of(m);
   }
 
   private static NDArray flat(NDArray z) {

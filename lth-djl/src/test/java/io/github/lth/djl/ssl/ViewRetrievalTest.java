@@ -43,7 +43,7 @@ class ViewRetrievalTest {
       // without views the two views of an image are the image itself: every image finds its
       // partner unless another image in its group is the same
       return ViewRetrieval.evaluate(null, oneBatch(manager, images), Views.none(), group,
-          (model, x) -> x.reshape(x.getShape().get(0), -1), Double.NaN);
+          (model, x) -> x.reshape(x.getShape().get(0), -1), Double.NaN).asMap();
     }
   }
 
@@ -74,7 +74,7 @@ class ViewRetrievalTest {
   void theLossIsReportedWhenATemperatureIsGiven() {
     try (NDManager manager = NDManager.newBaseManager()) {
       Map<String, Double> m = ViewRetrieval.evaluate(null, oneBatch(manager, IMAGES),
-          Views.none(), 2, (model, x) -> x.reshape(x.getShape().get(0), -1), 0.5);
+          Views.none(), 2, (model, x) -> x.reshape(x.getShape().get(0), -1), 0.5).asMap();
       assertThat(m).containsKeys("retrieval_accuracy", "nt_xent_loss");
       assertThat(m.get("nt_xent_loss")).isPositive().isFinite();
     }
