@@ -45,7 +45,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code lth imp}: iterative magnitude pruning on an image data set, with the labels or a
- * self-supervised task, written as a run directory (config, one directory per round, results.csv, summary.json, curve.png).
+ * self-supervised task, written as a run directory (config, one directory per round,
+ * results.csv, summary.json, curve.png).
  *
  * <pre>{@code
  * lth imp --data fashion-mnist --model lenet300 --target-sparsity 0.9 --out runs/lenet

@@ -6,6 +6,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.data.Augmentation;
 import io.github.lth.djl.data.DataSources;
@@ -15,7 +16,6 @@ import io.github.lth.djl.models.HeadedBlock;
 import io.github.lth.djl.models.Models;
 import io.github.lth.djl.ssl.Pretext;
 import io.github.lth.djl.ssl.SelfSupervisedTask;
-import io.github.lth.djl.ssl.Views;
 import io.github.lth.djl.train.ClassificationTask;
 import io.github.lth.djl.transfer.TargetData;
 import io.github.lth.djl.train.DjlTask;
@@ -24,7 +24,9 @@ import io.github.lth.djl.train.OptimizerSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The setting of an {@code lth imp} run — data, model, task and training — from the command
@@ -123,29 +125,19 @@ record RunSetup(String data, String model, Integer epochs, Long steps, int batch
 
   /** The pretext a run's config.json task settings describe ({@link Pretext#settings()}). */
   private static Pretext pretextOf(String name, JsonObject task, Path runDir) {
-    Pretext p = Pretext.parse(name);
+    Map<String, Object> values = new LinkedHashMap<>();
+    task.entrySet().forEach(e -> {
+      if (e.getValue().isJsonPrimitive()) {
+        JsonPrimitive v = e.getValue().getAsJsonPrimitive();
+        values.put(e.getKey(), v.isNumber() ? v.getAsDouble() : v.getAsString());
+      }
+    });
     try {
-      if (task.has("temperature")) {
-        p = p.withTemperature(task.get("temperature").getAsDouble());
-      }
-      if (task.has("dimension")) {
-        p = p.withEmbeddingDimension(task.get("dimension").getAsInt());
-      }
-      if (task.has("views")) {
-        p = p.withViews(Views.parse(task.get("views").getAsString()));
-      }
-      if (task.has("memory_momentum")) {
-        p = p.withMemoryMomentum(task.get("memory_momentum").getAsDouble());
-      }
-      if (task.has("labelled")) {
-        p = p.withLabelled(task.get("labelled").getAsDouble(),
-            task.has("labelled_by") && task.get("labelled_by").getAsString().equals("classes"));
-      }
-    } catch (IllegalArgumentException | IllegalStateException e) {
+      return Pretext.fromSettings(values);
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(String.format("run %s: its config.json task settings"
           + " do not describe a %s task: %s", runDir, name, e.getMessage()), e);
     }
-    return p;
   }
 
   /** The data set, cut to {@link #classes} when they are set. */
@@ -216,8 +208,8 @@ record RunSetup(String data, String model, Integer epochs, Long steps, int batch
       return block;
     }
     // the images the task trains on: Exemplar's head has one output per image
-    ImageDataset trained = validation > 0 ? train.splitValidation(validation, seed).train()
-        : train;
+    int trained = validation > 0 ? train.trainingSizeAfterValidation(validation, seed)
+        : train.size();
     return pretext.attachHead(block, trained);
   }
 

@@ -291,6 +291,20 @@ public final class ImageDataset {
   }
 
   /**
+   * How many images {@link #splitValidation(double, long)} leaves for training, found without
+   * copying any pixels (the number a model needs before its task splits the data).
+   *
+   * <pre>{@code
+   * int trained = data.train().trainingSizeAfterValidation(0.1, seed);
+   * }</pre>
+   *
+   * @throws IllegalArgumentException as {@link #splitValidation(double, long)} does
+   */
+  public int trainingSizeAfterValidation(double fraction, long seed) {
+    return Splits.validationPositions(labels, fraction, seed, name)[0].length;
+  }
+
+  /**
    * The same images with the labels shuffled among them by a seeded permutation: the class
    * histogram stays, the link between image and label is destroyed (the permuted-labels
    * control). Pixels are shared, not copied.

@@ -43,7 +43,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * Pretext simclr = Pretext.parse("simclr").withTemperature(0.2);
- * HeadedBlock net = simclr.attachHead(Models.create("lenet300", 1, 28, 28, 10), trainImages);
+ * HeadedBlock net = simclr.attachHead(Models.create("lenet300", 1, 28, 28, 10), train.size());
  * }</pre>
  */
 public final class Pretext {
@@ -268,15 +268,54 @@ public final class Pretext {
   }
 
   /**
+   * The pretext {@link #settings()} describes, for reading a run's config.json back; keys that
+   * are not a pretext's are ignored, a knob missing keeps the task's default.
+   *
+   * <pre>{@code
+   * Pretext same = Pretext.fromSettings(pretext.settings());   // equals pretext
+   * }</pre>
+   *
+   * @param settings {@code task} and the knobs, numbers as {@link Number}s
+   * @throws IllegalArgumentException for an unknown task, a knob the task does not have, or a
+   *     value out of range or of the wrong kind
+   */
+  public static Pretext fromSettings(Map<String, ?> settings) {
+    Pretext p = parse(String.valueOf(settings.get("task")));
+    if (settings.containsKey("temperature")) {
+      p = p.withTemperature(number(settings, "temperature"));
+    }
+    if (settings.containsKey("dimension")) {
+      p = p.withEmbeddingDimension((int) number(settings, "dimension"));
+    }
+    if (settings.containsKey("views")) {
+      p = p.withViews(Views.parse(String.valueOf(settings.get("views"))));
+    }
+    if (settings.containsKey("memory_momentum")) {
+      p = p.withMemoryMomentum(number(settings, "memory_momentum"));
+    }
+    if (settings.containsKey("labelled")) {
+      p = p.withLabelled(number(settings, "labelled"),
+          "classes".equals(settings.get("labelled_by")));
+    }
+    return p;
+  }
+
+  private static double number(Map<String, ?> settings, String key) {
+    Object v = settings.get(key);
+    checkArgument(v instanceof Number, "%s: not a number: %s", key, v);
+    return ((Number) v).doubleValue();
+  }
+
+  /**
    * Puts this task's head on a model: RotNet, SimCLR, Exemplar and NPID replace the model's
    * classifier (its one head) with theirs; S4L keeps the classifier, which stays active, and adds
    * the rotation head.
    *
    * @param model a model from {@code Models.create} (one head, not yet initialized)
-   * @param train the training images (Exemplar has one class per image)
+   * @param trainingImages how many images the task trains on (Exemplar has one class per image)
    * @return {@code model}
    */
-  public HeadedBlock attachHead(HeadedBlock model, ImageDataset train) {
+  public HeadedBlock attachHead(HeadedBlock model, int trainingImages) {
     checkArgument(model.heads().size() == 1, "the model must have exactly one head (its"
         + " classifier) to attach the %s head to; it has %s", name(), model.heads());
     String classifier = model.heads().get(0);
@@ -286,7 +325,7 @@ public final class Pretext {
           .add("fc1", linear(2 * dimension))
           .add("relu", Activation::relu)
           .add("fc2", linear(dimension)));
-      case EXEMPLAR -> swap(model, classifier, "exemplar", linear(train.size()));
+      case EXEMPLAR -> swap(model, classifier, "exemplar", linear(trainingImages));
       case NPID -> swap(model, classifier, "embedding", linear(dimension));
       case S4L -> model.addHead(ROTATION_HEAD, linear(4)).useHead(classifier);
     }

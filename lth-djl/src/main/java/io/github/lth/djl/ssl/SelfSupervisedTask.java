@@ -61,7 +61,7 @@ public final class SelfSupervisedTask extends ForwardingTask {
    * head has one output per training image): {@link Pretext#attachHead}.
    */
   public HeadedBlock attachHead(HeadedBlock model) {
-    return pretext.attachHead(model, train);
+    return pretext.attachHead(model, train.size());
   }
 
   /**

@@ -188,4 +188,16 @@ class ImageDatasetTest {
     assertThatThrownBy(() -> set.fractionPerClassMask(0, 1))
         .hasMessage("data set t: fraction per class must be in (0, 1]: 0.0");
   }
+
+  @Test
+  void theTrainingSizeAfterValidationIsTheSplitsWithoutTheSplit() {
+    ImageDataset set = indexed(LABELS, 4);
+    // round(0.5 x 4) + round(0.5 x 3) + round(0.5 x 1) = 5 of 8 held out
+    for (long seed = 0; seed < 3; seed++) {
+      assertThat(set.trainingSizeAfterValidation(0.5, seed))
+          .isEqualTo(set.splitValidation(0.5, seed).train().size()).isEqualTo(3);
+    }
+    assertThatThrownBy(() -> set.trainingSizeAfterValidation(0.01, 0))
+        .hasMessageStartingWith("validation fraction 0.01 holds out no sample of t");
+  }
 }

@@ -27,7 +27,7 @@ class PretextTest {
   }
 
   private static Map<String, long[]> shapes(Pretext p) {
-    HeadedBlock block = p.attachHead(Models.lenet300(10), train);
+    HeadedBlock block = p.attachHead(Models.lenet300(10), train.size());
     try (DjlModel m = DjlModel.create(block, new Shape(1, 1, 28, 28), Device.cpu(), 0)) {
       Map<String, long[]> out = new LinkedHashMap<>();
       for (ParameterInfo info : m.parameters()) {
@@ -68,6 +68,22 @@ class PretextTest {
   }
 
   @Test
+  void settingsReadBackAsTheSamePretext() {
+    for (Pretext p : new Pretext[] {Pretext.parse("rotnet"),
+        Pretext.parse("simclr").withTemperature(0.2).withEmbeddingDimension(16)
+            .withViews(Views.parse("crop:0.5,flip")),
+        Pretext.parse("exemplar").withViews(Views.none()),
+        Pretext.parse("npid").withMemoryMomentum(0.9),
+        Pretext.parse("s4l").withLabelled(0.3, true), Pretext.parse("s4l")}) {
+      assertThat(Pretext.fromSettings(p.settings())).isEqualTo(p);
+    }
+    assertThatThrownBy(() -> Pretext.fromSettings(Map.of("task", "rotnet", "temperature", 0.5)))
+        .hasMessage("temperature: applies to simclr and npid, not rotnet");
+    assertThatThrownBy(() -> Pretext.fromSettings(Map.of("task", "simclr", "temperature", "hot")))
+        .hasMessage("temperature: not a number: hot");
+  }
+
+  @Test
   void eachTaskPutsItsOwnHeadOnTheBackbone() {
     assertThat(shapes(Pretext.parse("rotnet"))).containsOnlyKeys("rotation_weight",
         "rotation_bias");
@@ -78,7 +94,7 @@ class PretextTest {
     assertThat(shapes(Pretext.parse("exemplar")).get("exemplar_weight"))
         .containsExactly(train.size(), 100);
     assertThat(shapes(Pretext.parse("npid")).get("embedding_weight")).containsExactly(128, 100);
-    HeadedBlock s4l = Pretext.parse("s4l").attachHead(Models.lenet300(10), train);
+    HeadedBlock s4l = Pretext.parse("s4l").attachHead(Models.lenet300(10), train.size());
     assertThat(s4l.heads()).containsExactly("fc3", "rotation");
     assertThat(s4l.activeHead()).contains("fc3");
   }
