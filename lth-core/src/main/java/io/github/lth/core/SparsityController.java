@@ -55,6 +55,14 @@ public interface SparsityController {
     return false;
   }
 
+  /**
+   * Figures the method reports about the run it controlled (STR's own sparsity, RigL's number
+   * of updates), stored beside the task's metrics of the round. Read after training ends.
+   */
+  default Map<String, Double> statistics() {
+    return Map.of();
+  }
+
   /** The controller's settings for a run's config.json (JSON-friendly values). */
   default Map<String, Object> settings() {
     return Map.of("controller", getClass().getName());

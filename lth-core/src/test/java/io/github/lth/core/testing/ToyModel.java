@@ -24,6 +24,7 @@ public final class ToyModel implements PrunableModel {
   private final List<ParameterInfo> parameters;
   private final Map<String, float[]> values = new LinkedHashMap<>();
   private int openSnapshots;
+  private Mask lastMask;
 
   public ToyModel(List<ParameterInfo> parameters, long seed) {
     this.parameters = List.copyOf(parameters);
@@ -77,8 +78,14 @@ public final class ToyModel implements PrunableModel {
     }
   }
 
+  /** The mask last applied, or null (what the real model reports as its mask). */
+  public Mask lastMask() {
+    return lastMask;
+  }
+
   @Override
   public void applyMask(Mask mask) {
+    lastMask = mask;
     for (String layer : mask.layers()) {
       mask.applyTo(layer, values.get(layer));
     }

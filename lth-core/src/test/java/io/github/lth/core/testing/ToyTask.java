@@ -22,7 +22,9 @@ import java.util.SplittableRandom;
  * A deterministic stand-in for training: step {@code s} adds noise drawn from (data seed, s) to
  * every weight and re-applies the mask, like a real masked optimizer step whose batch depends on
  * the data order and the step. Like the real loop, it starts at the context's start step and asks
- * the controller for the mask after every step. It records what each call started from.
+ * the controller for the mask after every step. It records what each call started from. The
+ * "dense gradient" of a step is its noise negated (before the mask), kept for the steps the
+ * controller asks for, as the real loop does.
  */
 public final class ToyTask implements Task<ToyModel> {
   private final int epochs;
@@ -59,7 +61,8 @@ public final class ToyTask implements Task<ToyModel> {
       TrainingContext context) {
     long total = plan().totalSteps();
     long[] step = {context.startStep()};
-    Mask[] mask = {null};
+    Mask[] mask = {model.lastMask()};
+    Map<String, float[]> gradients = new LinkedHashMap<>();
     TrainingState state = new TrainingState() {
       @Override
       public long step() {
@@ -93,7 +96,17 @@ public final class ToyTask implements Task<ToyModel> {
 
       @Override
       public Weights denseGradients(List<String> names) {
-        throw new IllegalStateException("the toy task has no gradients");
+        Weights.Builder b = Weights.builder();
+        for (String name : names) {
+          float[] g = gradients.get(name);
+          if (g == null) {
+            throw new IllegalStateException("no dense gradient of " + name + " at step "
+                + step[0]);
+          }
+          b.put(name, model.parameters().stream().filter(p -> p.name().equals(name))
+              .findFirst().orElseThrow().shape(), g);
+        }
+        return b.build();
       }
     };
     mask[0] = controller.start(state);
@@ -105,10 +118,20 @@ public final class ToyTask implements Task<ToyModel> {
     while (step[0] < total) {
       SplittableRandom rng = new SplittableRandom(Seeds.derive(context.seed(), "step",
           (int) step[0]));
+      boolean keep = controller.needsDenseGradients(step[0] + 1);
+      gradients.clear();
       for (ParameterInfo p : model.parameters()) {
         float[] v = model.raw(p.name());
+        float[] g = keep ? new float[v.length] : null;
         for (int i = 0; i < v.length; i++) {
-          v[i] += (float) (0.1 * (rng.nextDouble() - 0.5));
+          float noise = (float) (0.1 * (rng.nextDouble() - 0.5));
+          v[i] += noise;
+          if (keep) {
+            g[i] = -noise;
+          }
+        }
+        if (keep) {
+          gradients.put(p.name(), g);
         }
       }
       model.applyMask(mask[0]);

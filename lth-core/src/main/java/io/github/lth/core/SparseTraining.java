@@ -1,0 +1,240 @@
+package io.github.lth.core;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.github.lth.core.prune.ParameterSelector;
+import io.github.lth.core.prune.ParameterSelectors;
+import io.github.lth.core.run.RunStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A sparse model made by one training run whose {@link SparsityController} changes the mask as
+ * the network trains (gradual magnitude pruning, AC/DC, RigL, STR, WoodFisher), beside the dense
+ * network trained the same way. Both start from the same initial weights and see the same data
+ * order; round 0 is the dense network, round 1 the sparse one, written to a run directory in
+ * the same format as {@link Imp}'s, so everything that reads IMP runs (transfer, branches,
+ * reports) reads these too.
+ *
+ * <pre>{@code
+ * ImpResult r = SparseTraining.builder()
+ *     .setController(() -> GradualMagnitudePruning.builder(0.9).build())
+ *     .optRunDirectory(Path.of("runs/gmp"))
+ *     .build()
+ *     .run(model, task);
+ * double sparse = r.last().metrics().get("accuracy");
+ * }</pre>
+ */
+public final class SparseTraining {
+  private final java.util.function.Supplier<? extends SparsityController> controller;
+  private final ParameterSelector selector;
+  private final long seed;
+  private final Path runDirectory;
+  private final boolean resume;
+  private final List<ImpListener> listeners;
+  private final Map<String, Object> extraSettings;
+
+  private SparseTraining(Builder b) {
+    this.controller = b.controller;
+    this.selector = b.selector;
+    this.seed = b.seed;
+    this.runDirectory = b.runDirectory;
+    this.resume = b.resume;
+    this.listeners = List.copyOf(b.listeners);
+    this.extraSettings = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraSettings));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Trains the dense reference (round 0) and the sparse model (round 1) on {@code model}, which
+   * ends holding the sparse model's trained weights. A resumed run skips the rounds its run
+   * directory holds.
+   *
+   * @throws UncheckedIOException if the run directory cannot be read or written
+   * @throws IllegalArgumentException on a run directory holding a different run
+   */
+  public <M extends PrunableModel> ImpResult run(M model, Task<? super M> task) {
+    List<ParameterInfo> prunable = selector.select(model.parameters());
+    checkArgument(!prunable.isEmpty(), "no prunable parameters: the selector chose none of %s",
+        model.parameters().stream().map(ParameterInfo::name).toList());
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    prunable.forEach(p -> shapes.put(p.name(), p.shape()));
+    Mask dense = Mask.dense(shapes);
+    SparsityController method = Objects.requireNonNull(controller.get(),
+        "the controller supplier returned null");
+    try (RunStore store = runDirectory == null ? null : RunStore.open(runDirectory,
+        settings(method, task, prunable), model.provenance(), resume)) {
+      List<Round> done = new ArrayList<>(store == null ? List.of() : store.completedRounds());
+      listeners.forEach(l -> l.onRunStart(1, done.size()));
+      Weights initial = initialWeights(model, store);
+      if (done.isEmpty()) {
+        done.add(train(model, task, store, done, 0, SparsityControllers.fixed(dense), dense));
+      }
+      if (done.size() < 2) {
+        model.load(initial);
+        done.add(train(model, task, store, done, 1, method, dense));
+      } else {
+        model.load(store.readTrainedWeights(1));
+      }
+      ImpResult result = new ImpResult(done, task.primaryMetric(), task.higherIsBetter(),
+          runDirectory);
+      listeners.forEach(l -> l.onRunEnd(result));
+      return result;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
+  }
+
+  private static Weights initialWeights(PrunableModel model, RunStore store) throws IOException {
+    if (store != null) {
+      var saved = store.readWeights(RunStore.INITIAL_WEIGHTS);
+      if (saved.isPresent()) {
+        model.load(saved.get());
+        return saved.get();
+      }
+      Weights w = model.state();
+      store.writeWeights(RunStore.INITIAL_WEIGHTS, w);
+      return w;
+    }
+    return model.state();
+  }
+
+  private <M extends PrunableModel> Round train(M model, Task<? super M> task, RunStore store,
+      List<Round> done, int round, SparsityController method, Mask dense) throws IOException {
+    TrainingListener listener = TrainingListener.NONE;
+    for (ImpListener l : listeners) {
+      listener = listener.andThen(l.onRoundStart(round, dense));
+    }
+    model.applyMask(dense);
+    // both rounds see round 0's data order: the method is the only difference
+    TrainingSummary training = task.train(model, method,
+        new TrainingContext(round, Seeds.derive(seed, "train", 0), listener));
+    Mask mask = training.finalMask();
+    checkState(mask != null && mask.sameLayout(dense), "the %s controller ended with no mask or"
+        + " a mask of other layers", method);
+    model.applyMask(mask);
+    Map<String, Double> metrics = new LinkedHashMap<>(task.evaluate(model).asMap());
+    metrics.putAll(method.statistics());
+    Round r = new Round(round, mask, Metrics.of(metrics), training);
+    if (store != null) {
+      List<Round> all = new ArrayList<>(done);
+      all.add(r);
+      store.writeRound(r, model.state());
+      store.writeSummary(all, task.primaryMetric());
+    }
+    listeners.forEach(l -> l.onRoundEnd(r));
+    return r;
+  }
+
+  /** Every setting that decides the outcome; a resumed run must match it exactly. */
+  private JsonObject settings(SparsityController method, Task<?> task,
+      List<ParameterInfo> prunable) {
+    Gson gson = new Gson();
+    JsonObject s = new JsonObject();
+    Map<String, Object> methodSettings = method.settings();
+    s.addProperty("schedule", "sparse-training");
+    s.addProperty("rounds", 1);
+    Object name = methodSettings.get("method");
+    s.addProperty("method", name == null ? method.getClass().getName() : name.toString());
+    s.add("method_settings", gson.toJsonTree(methodSettings));
+    // the sparse round starts from the initial weights, as IMP's rewind to init does
+    s.addProperty("rewind", "init");
+    s.addProperty("seed", seed);
+    JsonObject params = new JsonObject();
+    for (ParameterInfo p : prunable) {
+      params.add(p.name(), gson.toJsonTree(p.shape()));
+    }
+    s.add("prunable", params);
+    s.addProperty("primary_metric", task.primaryMetric());
+    s.add("task", gson.toJsonTree(task.settings()));
+    for (Map.Entry<String, Object> e : extraSettings.entrySet()) {
+      s.add(e.getKey(), gson.toJsonTree(e.getValue()));
+    }
+    return gson.fromJson(gson.toJson(s), JsonElement.class).getAsJsonObject();
+  }
+
+  /** The SHA-256 of the settings this run records (names a run directory after them). */
+  public String settingsFingerprint(PrunableModel model, Task<?> task) {
+    return RunStore.settingsFingerprint(settings(controller.get(), task,
+        selector.select(model.parameters())));
+  }
+
+  /** Configures a {@link SparseTraining}; only the controller is required. */
+  public static final class Builder {
+    private java.util.function.Supplier<? extends SparsityController> controller;
+    private ParameterSelector selector = ParameterSelectors.defaults();
+    private long seed;
+    private Path runDirectory;
+    private boolean resume;
+    private final List<ImpListener> listeners = new ArrayList<>();
+    private final Map<String, Object> extraSettings = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /**
+     * The method: a fresh controller for the sparse run (also asked once for its settings by
+     * {@link #settingsFingerprint}).
+     */
+    public Builder setController(java.util.function.Supplier<? extends SparsityController> value) {
+      this.controller = value;
+      return this;
+    }
+
+    /** The parameters the method may prune; default {@link ParameterSelectors#defaults()}. */
+    public Builder optSelector(ParameterSelector value) {
+      this.selector = value;
+      return this;
+    }
+
+    /** Seed of the data order; default 0. */
+    public Builder optSeed(long value) {
+      this.seed = value;
+      return this;
+    }
+
+    /** Writes the run there; default: nothing is written. */
+    public Builder optRunDirectory(Path value) {
+      this.runDirectory = value;
+      return this;
+    }
+
+    /** Continue the run in the run directory (skip its complete rounds). */
+    public Builder optResume(boolean value) {
+      this.resume = value;
+      return this;
+    }
+
+    public Builder addListener(ImpListener listener) {
+      listeners.add(listener);
+      return this;
+    }
+
+    /** Records a setting the run does not see itself (model name, data set) in its config. */
+    public Builder optSetting(String key, Object value) {
+      extraSettings.put(key, value);
+      return this;
+    }
+
+    public SparseTraining build() {
+      checkArgument(controller != null, "a sparsity controller is required (setController)");
+      checkArgument(selector != null, "selector must not be null");
+      checkArgument(!resume || runDirectory != null,
+          "resume needs a run directory (optRunDirectory)");
+      return new SparseTraining(this);
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package io.github.lth.core.sparse;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.util.Locale;
+
+/**
+ * Zhu &amp; Gupta's gradual pruning schedule over training steps: starting at step {@code start},
+ * every {@code frequency} steps until {@code end}, the sparsity becomes
+ * {@code s_f + (s_i − s_f)·(1 − (t − start)/(end − start))³}, so most weights go early, when the
+ * network can still recover, and few near the end. The last pruning step is the last
+ * {@code start + k·frequency} not after {@code end}; it prunes to {@code s_f} exactly, so a
+ * frequency that does not divide {@code end − start} ends a little early rather than short of the
+ * target.
+ *
+ * <pre>{@code
+ * CubicSchedule s = CubicSchedule.of(0, 0.9, 100, 1000, 50);
+ * s.isPruningStep(150);   // true
+ * s.sparsityAt(999);      // 0.9
+ * }</pre>
+ *
+ * @param initial the sparsity of the first pruning step (usually 0)
+ * @param target the sparsity of the last one
+ * @param start the step count after which the first pruning happens
+ * @param end no pruning after this step count
+ * @param frequency steps between two pruning steps
+ */
+public record CubicSchedule(double initial, double target, long start, long end, long frequency) {
+
+  public CubicSchedule {
+    checkArgument(target >= 0 && target < 1, "target sparsity must be in [0, 1): %s", target);
+    checkArgument(initial >= 0 && initial <= target,
+        "initial sparsity must be in [0, target = %s]: %s", target, initial);
+    checkArgument(start >= 0 && end >= start, "pruning must run from a step >= 0 to a later one:"
+        + " start %s, end %s", start, end);
+    checkArgument(frequency >= 1, "pruning frequency must be at least one step: %s", frequency);
+  }
+
+  public static CubicSchedule of(double initial, double target, long start, long end,
+      long frequency) {
+    return new CubicSchedule(initial, target, start, end, frequency);
+  }
+
+  /**
+   * The schedule of a run of {@code totalSteps}: pruning from {@code startFraction} to
+   * {@code endFraction} of it (rounded to steps) in {@code events} pruning steps (fewer when the
+   * span has fewer steps).
+   */
+  public static CubicSchedule over(long totalSteps, double initial, double target,
+      double startFraction, double endFraction, int events) {
+    checkArgument(startFraction >= 0 && startFraction <= endFraction && endFraction <= 1,
+        "pruning span must satisfy 0 <= start <= end <= 1: start %s, end %s", startFraction,
+        endFraction);
+    checkArgument(events >= 1, "the number of pruning steps must be positive: %s", events);
+    long start = Math.round(startFraction * totalSteps);
+    long end = Math.max(start, Math.min(totalSteps - 1, Math.round(endFraction * totalSteps)));
+    long frequency = Math.max(1, (end - start) / Math.max(1, events - 1));
+    return new CubicSchedule(initial, target, start, end, frequency);
+  }
+
+  /** The step count of the last pruning step. */
+  public long lastPruningStep() {
+    return start + (end - start) / frequency * frequency;
+  }
+
+  /** Whether the pruning happens after step count {@code step}. */
+  public boolean isPruningStep(long step) {
+    return step >= start && step <= end && (step - start) % frequency == 0;
+  }
+
+  /**
+   * The sparsity in force after step count {@code step}: that of the last pruning step not after
+   * it, or 0 before the first.
+   */
+  public double sparsityAt(long step) {
+    if (step < start) {
+      return 0;
+    }
+    long last = lastPruningStep();
+    if (step >= last) {
+      return target;
+    }
+    long event = start + (step - start) / frequency * frequency;
+    double progress = (double) (event - start) / (last - start);
+    double remaining = 1 - progress;
+    return target + (initial - target) * remaining * remaining * remaining;
+  }
+
+  @Override
+  public String toString() {
+    return String.format(Locale.ROOT, "cubic(%s -> %s, steps %d..%d every %d)", initial, target,
+        start, lastPruningStep(), frequency);
+  }
+}

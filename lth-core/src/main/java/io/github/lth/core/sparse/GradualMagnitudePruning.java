@@ -1,0 +1,158 @@
+package io.github.lth.core.sparse;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import io.github.lth.core.Mask;
+import io.github.lth.core.SparsityController;
+import io.github.lth.core.TrainingState;
+import io.github.lth.core.prune.PruningScope;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Gradual magnitude pruning (GMP; Zhu &amp; Gupta 2017): while the network trains, the smallest
+ * weights are pruned on a {@link CubicSchedule}, globally or per layer, and the network trains on
+ * with the mask for the rest of the run. Pruned weights stay pruned. The default prunes in 20
+ * steps from 10 % to 75 % of training, leaving the last quarter to recover.
+ *
+ * <pre>{@code
+ * SparsityController gmp = GradualMagnitudePruning.builder(0.9).optScope(PruningScope.LAYER).build();
+ * task.train(model, gmp, new TrainingContext(1, seed, listener));
+ * }</pre>
+ */
+public final class GradualMagnitudePruning implements SparsityController {
+  private final double target;
+  private final double initial;
+  private final double startFraction;
+  private final double endFraction;
+  private final int pruningSteps;
+  private final PruningScope scope;
+  private CubicSchedule schedule;
+
+  private GradualMagnitudePruning(Builder b) {
+    this.target = b.target;
+    this.initial = b.initial;
+    this.startFraction = b.startFraction;
+    this.endFraction = b.endFraction;
+    this.pruningSteps = b.pruningSteps;
+    this.scope = b.scope;
+  }
+
+  /** GMP to {@code targetSparsity}, in [0, 1). */
+  public static Builder builder(double targetSparsity) {
+    return new Builder(targetSparsity);
+  }
+
+  /** The schedule of the current run (known once the run has started). */
+  public CubicSchedule schedule() {
+    return schedule;
+  }
+
+  @Override
+  public Mask start(TrainingState state) {
+    schedule = CubicSchedule.over(state.totalSteps(), initial, target, startFraction, endFraction,
+        pruningSteps);
+    // a run that starts late (rewound to step k) starts at the sparsity the schedule has there
+    return pruneTo(state, schedule.start() <= state.step() ? schedule.sparsityAt(state.step())
+        : 0);
+  }
+
+  @Override
+  public Mask afterStep(TrainingState state) {
+    if (!schedule.isPruningStep(state.step())) {
+      return state.mask();
+    }
+    return pruneTo(state, schedule.sparsityAt(state.step()));
+  }
+
+  private Mask pruneTo(TrainingState state, double sparsity) {
+    Mask current = state.mask();
+    if (sparsity == 0 || alreadyAt(current, sparsity)) {
+      return current;
+    }
+    return MagnitudeMasks.prune(state.model(), current, scope, sparsity);
+  }
+
+  /** Whether every group already keeps no more than {@code sparsity} asks (nothing to prune). */
+  private boolean alreadyAt(Mask mask, double sparsity) {
+    if (scope == PruningScope.GLOBAL) {
+      return mask.kept() <= mask.size() - (long) Math.rint(sparsity * mask.size());
+    }
+    for (String layer : mask.layers()) {
+      long size = mask.size(layer);
+      if (mask.kept(layer) > size - (long) Math.rint(sparsity * size)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public Map<String, Object> settings() {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("method", "gmp");
+    s.put("target_sparsity", target);
+    s.put("initial_sparsity", initial);
+    s.put("start_fraction", startFraction);
+    s.put("end_fraction", endFraction);
+    s.put("pruning_steps", pruningSteps);
+    s.put("scope", scope.name().toLowerCase(Locale.ROOT));
+    return s;
+  }
+
+  @Override
+  public String toString() {
+    return "gmp" + settings();
+  }
+
+  /** Configures {@link GradualMagnitudePruning}. */
+  public static final class Builder {
+    private final double target;
+    private double initial;
+    private double startFraction = 0.1;
+    private double endFraction = 0.75;
+    private int pruningSteps = 20;
+    private PruningScope scope = PruningScope.GLOBAL;
+
+    private Builder(double target) {
+      checkArgument(target >= 0 && target < 1, "target sparsity must be in [0, 1): %s", target);
+      this.target = target;
+    }
+
+    /** The sparsity of the first pruning step; default 0. */
+    public Builder optInitialSparsity(double value) {
+      checkArgument(value >= 0 && value <= target,
+          "initial sparsity must be in [0, target = %s]: %s", target, value);
+      this.initial = value;
+      return this;
+    }
+
+    /** Pruning runs from {@code start} to {@code end}, fractions of training; default 0.1, 0.75. */
+    public Builder optSpan(double start, double end) {
+      checkArgument(start >= 0 && start <= end && end <= 1,
+          "pruning span must satisfy 0 <= start <= end <= 1: start %s, end %s", start, end);
+      this.startFraction = start;
+      this.endFraction = end;
+      return this;
+    }
+
+    /** How many times the mask is pruned; default 20. */
+    public Builder optPruningSteps(int value) {
+      checkArgument(value >= 1, "pruning steps must be positive: %s", value);
+      this.pruningSteps = value;
+      return this;
+    }
+
+    /** Global (one threshold) or per layer; default global. */
+    public Builder optScope(PruningScope value) {
+      checkArgument(value != null, "scope must not be null");
+      this.scope = value;
+      return this;
+    }
+
+    public GradualMagnitudePruning build() {
+      return new GradualMagnitudePruning(this);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.github.lth.core.sparse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
+import io.github.lth.core.ImpResult;
+import io.github.lth.core.Mask;
+import io.github.lth.core.SparseTraining;
+import io.github.lth.core.io.MaskIO;
+import io.github.lth.core.run.RunStore;
+import io.github.lth.core.run.StoredRun;
+import io.github.lth.core.testing.ToyModel;
+import io.github.lth.core.testing.ToyTask;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SparseTrainingTest {
+  @TempDir
+  Path tmp;
+
+  private static SparseTraining.Builder gmp(Path dir) {
+    return SparseTraining.builder()
+        .setController(() -> GradualMagnitudePruning.builder(0.8).optPruningSteps(3).build())
+        .optSeed(4).optRunDirectory(dir).optSetting("model", "toy");
+  }
+
+  @Test
+  void writesTheDenseReferenceAndTheSparseModelAsRoundsZeroAndOne() throws IOException {
+    Path dir = tmp.resolve("gmp");
+    ToyModel model = ToyModel.mlp(12, 8, 6, 3, 1);
+    ToyTask task = new ToyTask(2, 10);
+    ImpResult r = gmp(dir).build().run(model, task);
+
+    assertThat(r.rounds()).hasSize(2);
+    assertThat(r.dense().sparsity()).isZero();
+    long n = r.dense().mask().size();
+    assertThat(r.last().mask().kept()).isEqualTo(n - Math.round(0.8 * n));
+    // both rounds start from the same initial weights and data order
+    assertThat(task.startWeights().get(1)).isEqualTo(task.startWeights().get(0));
+    assertThat(task.contexts().get(1).seed()).isEqualTo(task.contexts().get(0).seed());
+
+    StoredRun run = StoredRun.open(dir);
+    assertThat(run.settings().get("method").getAsString()).isEqualTo("gmp");
+    assertThat(run.settings().getAsJsonObject("method_settings").get("target_sparsity")
+        .getAsDouble()).isEqualTo(0.8);
+    assertThat(run.isFinished()).isTrue();
+    assertThat(MaskIO.read(dir.resolve("round-01").resolve(RunStore.MASK)))
+        .isEqualTo(r.last().mask());
+    assertThat(run.trainedWeights(1)).isEqualTo(model.state());
+    assertThat(Files.exists(dir.resolve(RunStore.RESULTS))).isTrue();
+    assertThat(Files.exists(dir.resolve(RunStore.CURVE))).isTrue();
+  }
+
+  @Test
+  void resumeRetrainsOnlyTheMissingRoundAndEndsWithTheSameMask() throws IOException {
+    Path full = tmp.resolve("full");
+    Mask uninterrupted = gmp(full).build().run(ToyModel.mlp(12, 8, 6, 3, 1),
+        new ToyTask(2, 10)).last().mask();
+
+    Path dir = tmp.resolve("cut");
+    gmp(dir).build().run(ToyModel.mlp(12, 8, 6, 3, 1), new ToyTask(2, 10));
+    MoreFiles.deleteRecursively(dir.resolve("round-01"), RecursiveDeleteOption.ALLOW_INSECURE);
+    ToyTask task = new ToyTask(2, 10);
+    // another initialization: the stored initial weights must win
+    ImpResult resumed = gmp(dir).optResume(true).build().run(ToyModel.mlp(12, 8, 6, 3, 99), task);
+    assertThat(task.contexts()).hasSize(1);
+    assertThat(resumed.last().mask()).isEqualTo(uninterrupted);
+    assertThat(resumed.rounds()).hasSize(2);
+  }
+}
