@@ -10,11 +10,13 @@ import java.util.Map;
 
 /**
  * Wraps a controller and records, for every step count, the weights it saw, the mask in force
- * and the mask it returned (the mask of the next step), plus dense gradients where asked.
+ * and the mask it returned (the mask of the next step), the weights it left, plus dense
+ * gradients where asked.
  */
 final class RecordingController implements SparsityController {
   /** What the controller saw after step count {@code step} and what it answered. */
-  record Call(long step, Mask before, Weights weights, Weights gradients, Mask after) {}
+  record Call(long step, Mask before, Weights weights, Weights gradients, Mask after,
+      Weights weightsAfter) {}
 
   private final SparsityController inner;
   final List<Call> calls = new ArrayList<>();
@@ -37,7 +39,8 @@ final class RecordingController implements SparsityController {
     Weights gradients = inner.needsDenseGradients(state.step())
         ? state.denseGradients(before.layers()) : null;
     Mask after = inner.afterStep(state);
-    calls.add(new Call(state.step(), before, weights, gradients, after));
+    calls.add(new Call(state.step(), before, weights, gradients, after,
+        state.model().weights(before.layers())));
     return after;
   }
 
