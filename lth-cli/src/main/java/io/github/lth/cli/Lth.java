@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
         MaskCommand.class,
         CompareCommand.class,
         ImpCommand.class,
+        TrainCommand.class,
         BranchCommand.class,
         ReportCommand.class,
         TransferCommand.class,

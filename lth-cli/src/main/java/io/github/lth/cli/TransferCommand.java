@@ -100,11 +100,13 @@ final class TransferCommand implements Callable<Integer> {
     boolean all;
   }
 
-  @Option(names = "--weights", defaultValue = "rewind", paramLabel = "rewind|trained",
+  @Option(names = "--weights", paramLabel = "rewind|trained",
       description = "The weights each ticket starts from: the run's rewind point (θ0, θp or the"
           + " late-rewinding point), or the round's own trained weights (what the run's task,"
           + " e.g. a self-supervised one, taught the subnetwork: Caron et al.'s protocol; the"
-          + " dense reference is then round 0's trained network). Default: ${DEFAULT-VALUE}.")
+          + " dense reference is then round 0's trained network). Default: trained for a run"
+          + " of lth train (a sparse training method's model is its trained weights), rewind"
+          + " otherwise.")
   String weights;
 
   @Option(names = "--branch", paramLabel = "NAME",
@@ -175,13 +177,16 @@ final class TransferCommand implements Callable<Integer> {
     checkArgument(epochs == null || epochs > 0, "--epochs must be positive: %s", epochs);
     checkArgument(steps == null || steps > 0, "--steps must be positive: %s", steps);
     checkArgument(epochs == null || steps == null, "--epochs and --steps exclude each other");
+    StoredRun run = StoredRun.open(ticket);
+    if (weights == null) {
+      weights = run.settings().has("method") ? "trained" : "rewind";
+    }
     checkArgument(weights.equals("rewind") || weights.equals("trained"),
         "--weights: unknown weights '%s' (use rewind or trained)", weights);
     boolean trained = weights.equals("trained");
     checkArgument(branch == null || trained, "--branch %s: a branch's rounds transfer with"
         + " their trained weights; add --weights trained", branch);
     TargetData cut = targetData();
-    StoredRun run = StoredRun.open(ticket);
     Tickets tickets = Tickets.of(run, ticket, branch, trained);
     RunSetup runSetup = RunSetup.fromRun(run.settings(), ticket);
     List<Integer> rounds = rounds(tickets.available());

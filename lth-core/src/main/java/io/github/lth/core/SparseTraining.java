@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import io.github.lth.core.prune.ParameterSelector;
 import io.github.lth.core.prune.ParameterSelectors;
 import io.github.lth.core.run.RunStore;
+import io.github.lth.core.run.StoredRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -44,8 +45,10 @@ public final class SparseTraining {
   private final boolean resume;
   private final List<ImpListener> listeners;
   private final Map<String, Object> extraSettings;
+  private final Path denseFrom;
 
   private SparseTraining(Builder b) {
+    this.denseFrom = b.denseFrom;
     this.controller = b.controller;
     this.selector = b.selector;
     this.seed = b.seed;
@@ -81,7 +84,9 @@ public final class SparseTraining {
       List<Round> done = new ArrayList<>(store == null ? List.of() : store.completedRounds());
       listeners.forEach(l -> l.onRunStart(1, done.size()));
       Weights initial = initialWeights(model, store);
-      if (done.isEmpty()) {
+      if (done.isEmpty() && denseFrom != null) {
+        done.add(copyDense(store, settings(method, task, prunable), initial));
+      } else if (done.isEmpty()) {
         done.add(train(model, task, store, done, 0, SparsityControllers.fixed(dense), dense));
       }
       if (done.size() < 2) {
@@ -97,6 +102,37 @@ public final class SparseTraining {
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * Round 0 of the run in {@link Builder#optDenseFrom}, after checking that it trained this
+   * network: same task settings, seed, prunable parameters, recorded settings and initial
+   * weights (the dense round depends on nothing else).
+   */
+  private Round copyDense(RunStore store, JsonObject mine, Weights initial) throws IOException {
+    StoredRun other = StoredRun.open(denseFrom);
+    JsonObject theirs = other.settings();
+    List<String> keys = new ArrayList<>(List.of("seed", "prunable", "primary_metric"));
+    keys.addAll(extraSettings.keySet());
+    for (String key : keys) {
+      checkArgument(Objects.equals(theirs.get(key), mine.get(key)), "dense reference %s: its %s"
+          + " differs from this run's (%s, here %s)", denseFrom, key, theirs.get(key),
+          mine.get(key));
+    }
+    checkArgument(Objects.equals(theirs.get("task"), mine.get("task")), "dense reference %s:"
+        + " its task settings differ from this run's (%s)", denseFrom,
+        RunStore.differences(theirs.get("task"), mine.getAsJsonObject("task")));
+    checkArgument(RunStore.fingerprint(other.initialWeights()).equals(
+        RunStore.fingerprint(initial)), "dense reference %s: its initial weights differ from"
+        + " this run's", denseFrom);
+    Round dense = other.round(0);
+    Weights trained = other.trainedWeights(0);
+    if (store != null) {
+      store.writeRound(dense, trained);
+      store.writeSummary(List.of(dense), other.primaryMetric());
+    }
+    listeners.forEach(l -> l.onRoundEnd(dense));
+    return dense;
   }
 
   private static Weights initialWeights(PrunableModel model, RunStore store) throws IOException {
@@ -182,8 +218,19 @@ public final class SparseTraining {
     private boolean resume;
     private final List<ImpListener> listeners = new ArrayList<>();
     private final Map<String, Object> extraSettings = new LinkedHashMap<>();
+    private Path denseFrom;
 
     private Builder() {}
+
+    /**
+     * Takes round 0 (the dense network) from another run of the same network, data, task, seed
+     * and initial weights (an {@link Imp} run or another sparse training run) instead of training
+     * it again: one dense reference for several methods.
+     */
+    public Builder optDenseFrom(Path runDirectory) {
+      this.denseFrom = runDirectory;
+      return this;
+    }
 
     /**
      * The method: a fresh controller for the sparse run (also asked once for its settings by

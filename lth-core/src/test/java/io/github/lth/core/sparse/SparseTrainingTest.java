@@ -1,15 +1,18 @@
 package io.github.lth.core.sparse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
+import io.github.lth.core.Imp;
 import io.github.lth.core.ImpResult;
 import io.github.lth.core.Mask;
 import io.github.lth.core.SparseTraining;
 import io.github.lth.core.io.MaskIO;
 import io.github.lth.core.run.RunStore;
 import io.github.lth.core.run.StoredRun;
+import io.github.lth.core.schedule.PruningSchedules;
 import io.github.lth.core.testing.ToyModel;
 import io.github.lth.core.testing.ToyTask;
 import java.io.IOException;
@@ -70,5 +73,46 @@ class SparseTrainingTest {
     assertThat(task.contexts()).hasSize(1);
     assertThat(resumed.last().mask()).isEqualTo(uninterrupted);
     assertThat(resumed.rounds()).hasSize(2);
+  }
+
+  @Test
+  void aDenseReferenceFromAnImpRunOfTheSameNetworkIsTakenInsteadOfRetrained() throws IOException {
+    Path imp = tmp.resolve("imp");
+    ImpResult lth = Imp.builder().setSchedule(PruningSchedules.imp(0.5, 0.6)).optSeed(4)
+        .optRunDirectory(imp).optSetting("model", "toy").build()
+        .run(ToyModel.mlp(12, 8, 6, 3, 1), new ToyTask(2, 10));
+
+    Path dir = tmp.resolve("acdc");
+    ToyTask task = new ToyTask(2, 10);
+    ImpResult r = SparseTraining.builder()
+        .setController(() -> AcDc.builder(0.7).build()).optSeed(4).optRunDirectory(dir)
+        .optSetting("model", "toy").optDenseFrom(imp).build()
+        .run(ToyModel.mlp(12, 8, 6, 3, 1), task);
+    assertThat(task.contexts()).hasSize(1);
+    assertThat(r.dense().metrics()).isEqualTo(lth.dense().metrics());
+    StoredRun stored = StoredRun.open(dir);
+    assertThat(stored.trainedWeights(0)).isEqualTo(StoredRun.open(imp).trainedWeights(0));
+    // the same as training it here
+    ImpResult trained = SparseTraining.builder()
+        .setController(() -> AcDc.builder(0.7).build()).optSeed(4)
+        .optSetting("model", "toy").build().run(ToyModel.mlp(12, 8, 6, 3, 1), new ToyTask(2, 10));
+    assertThat(trained.dense().metrics()).isEqualTo(r.dense().metrics());
+    assertThat(trained.last().mask()).isEqualTo(r.last().mask());
+  }
+
+  @Test
+  void aDenseReferenceOfAnotherNetworkIsRefusedNamingWhatDiffers() {
+    Path imp = tmp.resolve("imp-seed-5");
+    Imp.builder().setSchedule(PruningSchedules.imp(0.5, 0.6)).optSeed(5).optRunDirectory(imp)
+        .optSetting("model", "toy").build().run(ToyModel.mlp(12, 8, 6, 3, 1), new ToyTask(2, 10));
+    assertThatThrownBy(() -> gmp(tmp.resolve("x")).optDenseFrom(imp).build()
+        .run(ToyModel.mlp(12, 8, 6, 3, 1), new ToyTask(2, 10)))
+        .hasMessage("dense reference %s: its seed differs from this run's (5, here 4)", imp);
+    Path other = tmp.resolve("imp-other-init");
+    Imp.builder().setSchedule(PruningSchedules.imp(0.5, 0.6)).optSeed(4).optRunDirectory(other)
+        .optSetting("model", "toy").build().run(ToyModel.mlp(12, 8, 6, 3, 2), new ToyTask(2, 10));
+    assertThatThrownBy(() -> gmp(tmp.resolve("y")).optDenseFrom(other).build()
+        .run(ToyModel.mlp(12, 8, 6, 3, 1), new ToyTask(2, 10)))
+        .hasMessage("dense reference %s: its initial weights differ from this run's", other);
   }
 }
