@@ -91,7 +91,14 @@ public final class SparseTraining {
       }
       if (done.size() < 2) {
         model.load(initial);
-        done.add(train(model, task, store, done, 1, method, dense));
+        try {
+          done.add(train(model, task, store, done, 1, method, dense));
+        } finally {
+          // a controller holding arrays where the weights live (STR's thresholds) frees them
+          if (method instanceof AutoCloseable closeable) {
+            closeController(closeable);
+          }
+        }
       } else {
         model.load(store.readTrainedWeights(1));
       }
@@ -133,6 +140,15 @@ public final class SparseTraining {
     }
     listeners.forEach(l -> l.onRoundEnd(dense));
     return dense;
+  }
+
+  private static void closeController(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("closing the sparsity controller failed: " + e.getMessage(),
+          e);
+    }
   }
 
   private static Weights initialWeights(PrunableModel model, RunStore store) throws IOException {

@@ -115,4 +115,34 @@ class SparseTrainingTest {
         .run(ToyModel.mlp(12, 8, 6, 3, 1), new ToyTask(2, 10)))
         .hasMessage("dense reference %s: its initial weights differ from this run's", other);
   }
+
+  /** A controller that holds something to free. */
+  private static final class ClosingGmp implements io.github.lth.core.SparsityController,
+      AutoCloseable {
+    private final GradualMagnitudePruning inner = GradualMagnitudePruning.builder(0.5).build();
+    boolean closed;
+
+    @Override
+    public Mask start(io.github.lth.core.TrainingState state) {
+      return inner.start(state);
+    }
+
+    @Override
+    public Mask afterStep(io.github.lth.core.TrainingState state) {
+      return inner.afterStep(state);
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+
+  @Test
+  void aControllerThatHoldsResourcesIsClosedAfterItsRun() {
+    ClosingGmp controller = new ClosingGmp();
+    SparseTraining.builder().setController(() -> controller).build()
+        .run(ToyModel.mlp(12, 8, 6, 3, 1), new ToyTask(1, 10));
+    assertThat(controller.closed).isTrue();
+  }
 }
