@@ -61,6 +61,10 @@ import java.util.Set;
  * a head for another task ({@link #replaceHead}), drop one ({@link #removeHead}), freeze the
  * backbone ({@link #freezeBackbone}) and compute the backbone's features ({@link #features}).
  *
+ * <p>A {@link WeightView} set with {@link #setWeightView} makes forward passes compute with a
+ * function of the parameters (soft-thresholded weights, for STR) while the parameters stay the
+ * latent values the optimizer trains.
+ *
  * <p>Everything native is held in the model's {@link NDManager} tree; {@link #close()} frees it.
  * Not thread-safe.
  *
@@ -83,7 +87,7 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
   private final NDManager ownedManager;
   private final DataType dataType;
   private final Shape[] inputShapes;
-  private final ParameterStore store;
+  private final ViewingStore store;
   private List<Entry> entries;
   private Map<String, Entry> byName;
   private List<ParameterInfo> infos;
@@ -110,8 +114,8 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
     this.device = manager.getDevice();
     this.dataType = dataType;
     this.inputShapes = inputShapes;
+    this.store = new ViewingStore(manager);
     readParameters();
-    this.store = new ParameterStore(manager, false);
   }
 
   /** (Re)builds the parameter list from the block, marking head parameters with their head. */
@@ -143,6 +147,9 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
     this.entries = List.copyOf(list);
     this.byName = Collections.unmodifiableMap(map);
     this.infos = list.stream().map(Entry::info).toList();
+    Map<String, String> names = new HashMap<>();
+    list.forEach(e -> names.put(e.parameter().getId(), e.name()));
+    store.nameById = names;
   }
 
   /**
@@ -189,7 +196,12 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
     return manager;
   }
 
-  /** A parameter store that hands the block its parameters on this model's device. */
+  /**
+   * A parameter store that hands the block its parameters on this model's device. While a
+   * {@link #setWeightView weight view} is set, run blocks through {@link #forward(Block, NDList,
+   * boolean)} instead: the bare store does not know which manager the view's arrays belong to and
+   * refuses to hand out viewed parameters.
+   */
   public ParameterStore parameterStore() {
     return store;
   }
@@ -206,10 +218,66 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
     return inputShapes[0];
   }
 
-  /** Runs the block; the outputs belong to the manager of {@code inputs}. */
+  /**
+   * Runs the block; the outputs belong to the manager of {@code inputs}. With a {@link
+   * #setWeightView weight view} set, the block sees the viewed parameters.
+   */
   public NDList forward(NDList inputs, boolean training) {
+    return forward(block, inputs, training);
+  }
+
+  /**
+   * Runs a part of this model's block (its backbone, one head) with the model's parameters, as
+   * {@link #forward(NDList, boolean)} runs the whole block: a {@link #setWeightView weight view}
+   * applies, and the outputs belong to the manager of {@code inputs}.
+   *
+   * <pre>{@code
+   * NDArray logits = model.forward(headed.head("rotation"), features, true).singletonOrThrow();
+   * }</pre>
+   */
+  public NDList forward(Block part, NDList inputs, boolean training) {
     checkOpen();
-    return block.forward(store, inputs, training);
+    NDManager previous = store.scope;
+    // the inputs' manager is the batch's: the view's arrays of this pass go there with the
+    // activations and are freed with them
+    store.scope = inputs.isEmpty() ? null : inputs.head().getManager();
+    try {
+      return part.forward(store, inputs, training);
+    } finally {
+      store.scope = previous;
+    }
+  }
+
+  /**
+   * From now on every forward pass, training and evaluation alike, uses {@code
+   * view.apply(name, live, scope)} in place of each parameter (replacing any view set before).
+   * The parameters themselves, and everything that reads them ({@link #weights}, {@link
+   * #snapshot}, {@link #prune}, optimizers), stay the latent values; in training passes the view
+   * is computed while gradients are recorded, so gradients reach the latent parameters through
+   * it. Used by soft-threshold reparametrization ({@code
+   * io.github.lth.djl.sparse.SoftThresholdReparametrization}).
+   *
+   * <pre>{@code
+   * model.setWeightView((name, w, scope) -> name.equals("fc1_weight")
+   *     ? scope.create(0.5f).mul(w) : w);
+   * NDArray halved = model.forward(new NDList(x), false).singletonOrThrow();
+   * model.clearWeightView();
+   * }</pre>
+   */
+  public void setWeightView(WeightView view) {
+    checkOpen();
+    checkArgument(view != null, "the weight view must not be null (clearWeightView removes it)");
+    store.view = view;
+  }
+
+  /** Forward passes use the parameters as they are again. Does nothing without a view. */
+  public void clearWeightView() {
+    store.view = null;
+  }
+
+  /** The weight view in force, if any. */
+  public Optional<WeightView> weightView() {
+    return Optional.ofNullable(store.view);
   }
 
   @Override
@@ -498,7 +566,7 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
    */
   public NDList features(NDList input) {
     checkOpen();
-    NDList out = headed("features").backbone().forward(store, input, false);
+    NDList out = forward(headed("features").backbone(), input, false);
     NDList detached = new NDList(out.size());
     for (NDArray a : out) {
       detached.add(a.stopGradient());
@@ -783,6 +851,41 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
 
   private static int engineSeed(long seed) {
     return Long.hashCode(seed);
+  }
+
+  /**
+   * DJL's store without copies, which hands out the weight view's array in place of a viewed
+   * parameter. DJL blocks fetch every parameter through {@link #getValue} inside their forward
+   * pass, so this is the one place a view can enter for any block.
+   */
+  private static final class ViewingStore extends ParameterStore {
+    /** DJL parameter id → model parameter name; the view speaks in model names. */
+    Map<String, String> nameById = Map.of();
+    WeightView view;
+    /** Where the current forward pass keeps its temporaries; null outside {@code forward}. */
+    NDManager scope;
+
+    ViewingStore(NDManager manager) {
+      super(manager, false);
+    }
+
+    @Override
+    public NDArray getValue(Parameter parameter, Device device, boolean training) {
+      NDArray live = super.getValue(parameter, device, training);
+      if (view == null || live == null) {
+        return live;
+      }
+      String name = nameById.get(parameter.getId());
+      if (name == null) {
+        return live;
+      }
+      checkState(scope != null, "a weight view is set on the model, so its blocks must run"
+          + " through DjlModel.forward (the bare parameter store does not know where the view's"
+          + " arrays belong); parameter %s", name);
+      NDArray viewed = view.apply(name, live, scope);
+      checkState(viewed != null, "the weight view returned no array for %s", name);
+      return viewed;
+    }
   }
 
   /** Device copies of all parameters, in a sub-manager of the model's manager. */

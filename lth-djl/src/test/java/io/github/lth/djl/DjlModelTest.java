@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.lth.core.Mask;
 import io.github.lth.core.ParameterInfo;
 import io.github.lth.core.ParameterKind;
 import io.github.lth.core.Snapshot;
 import io.github.lth.core.Weights;
+import io.github.lth.djl.models.HeadedBlock;
+import io.github.lth.djl.models.Models;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -158,5 +162,29 @@ class DjlModelTest {
     m.close();
     assertThatThrownBy(m::state).isInstanceOf(IllegalStateException.class)
         .hasMessage("the model was closed; create a new DjlModel");
+  }
+
+  @Test
+  void aWeightViewReachesEveryForwardPathAndLeavesTheWeightsAlone() {
+    try (DjlModel m = DjlModel.create(Models.lenet300(10), new Shape(1, 1, 28, 28),
+        Device.cpu(), 3); NDManager batch = m.manager().newSubManager()) {
+      NDList x = new NDList(batch.ones(new Shape(2, 1, 28, 28)));
+      Weights before = m.state();
+      float[] plain = m.features(x).singletonOrThrow().toFloatArray();
+      // every parameter seen as 0: the backbone's ReLU features are 0 whatever the input
+      m.setWeightView((name, w, scope) -> scope.zeros(w.getShape(), w.getDataType()));
+      float[] viaFeatures = m.features(x).singletonOrThrow().toFloatArray();
+      HeadedBlock hb = (HeadedBlock) m.block();
+      float[] viaPart = m.forward(hb.backbone(), x, true).singletonOrThrow().toFloatArray();
+      float[] logits = m.forward(x, false).singletonOrThrow().toFloatArray();
+      assertThat(viaFeatures).containsOnly(0f);
+      assertThat(viaPart).containsOnly(0f);
+      assertThat(logits).containsOnly(0f);
+      assertThat(m.state()).isEqualTo(before);
+      m.clearWeightView();
+      assertThat(m.weightView()).isEmpty();
+      assertThat(m.features(x).singletonOrThrow().toFloatArray()).isEqualTo(plain)
+          .isNotEqualTo(viaFeatures);
+    }
   }
 }

@@ -18,14 +18,13 @@ final class HeadOutputs {
   static NDList features(DjlModel model, NDArray images, boolean training) {
     HeadedBlock block = headed(model);
     // a frozen backbone (linear probing) stays in inference mode, as HeadedBlock's forward keeps it
-    return block.backbone().forward(model.parameterStore(), new NDList(images),
+    return model.forward(block.backbone(), new NDList(images),
         training && !block.backboneInference());
   }
 
   /** The named head's output for the backbone's {@code features}. */
   static NDArray head(DjlModel model, String head, NDList features, boolean training) {
-    return headed(model).head(head).forward(model.parameterStore(), features, training)
-        .singletonOrThrow();
+    return model.forward(headed(model).head(head), features, training).singletonOrThrow();
   }
 
   private static HeadedBlock headed(DjlModel model) {
