@@ -9,6 +9,7 @@ import io.github.lth.core.sparse.GradualMagnitudePruning;
 import io.github.lth.core.sparse.Rigl;
 import io.github.lth.core.sparse.SparsityDistributions;
 import io.github.lth.core.sparse.WoodFisherPruning;
+import io.github.lth.djl.sparse.SoftThresholdReparametrization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,13 +27,14 @@ import java.util.function.Supplier;
  * }</pre>
  */
 final class SparseMethods {
-  static final List<String> NAMES = List.of("gmp", "acdc", "rigl", "woodfisher");
+  static final List<String> NAMES = List.of("gmp", "acdc", "rigl", "str", "woodfisher");
 
   /** Options each method reads, in the order help lists them. */
   static final Map<String, List<String>> OPTIONS = Map.of(
       "gmp", List.of("initial", "start", "end", "steps"),
       "acdc", List.of("warmup", "sparse", "dense", "final"),
       "rigl", List.of("every", "alpha", "end"),
+      "str", List.of("init", "lr", "decay", "rho", "freeze"),
       "woodfisher", List.of("start", "end", "steps", "block", "dampening", "samples"));
 
   private SparseMethods() {}
@@ -78,6 +80,18 @@ final class SparseMethods {
             .optDistribution(SparsityDistributions.byName(distribution))
             .optUpdateEvery(o.whole("every", 100)).optDropFraction(o.number("alpha", 0.3))
             .optEndFraction(o.number("end", 0.75)).optSeed(seed);
+        yield b::build;
+      }
+      case "str" -> {
+        SoftThresholdReparametrization.Builder b = SoftThresholdReparametrization.builder()
+            .optTargetSparsity(target).optScope(scope)
+            .optThresholdInit(o.number("init", SoftThresholdReparametrization.DEFAULT_S_INIT))
+            .optThresholdLearningRate(o.number("lr",
+                SoftThresholdReparametrization.DEFAULT_THRESHOLD_LEARNING_RATE))
+            .optThresholdDecay(o.number("decay", SoftThresholdReparametrization.DEFAULT_THRESHOLD_DECAY))
+            .optRho(o.number("rho", SoftThresholdReparametrization.DEFAULT_RHO))
+            .optFreezeFraction(o.number("freeze",
+                SoftThresholdReparametrization.DEFAULT_FREEZE_FRACTION));
         yield b::build;
       }
       case "woodfisher" -> {

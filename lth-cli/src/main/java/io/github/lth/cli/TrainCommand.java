@@ -9,6 +9,7 @@ import io.github.lth.core.SparseTraining;
 import io.github.lth.core.SparsityController;
 import io.github.lth.core.prune.ParameterSelector;
 import io.github.lth.core.prune.ParameterSelectors;
+import io.github.lth.core.prune.PruningScope;
 import io.github.lth.core.run.RunStore;
 import io.github.lth.djl.Devices;
 import io.github.lth.djl.DjlModel;
@@ -58,6 +59,11 @@ import picocli.CommandLine.Spec;
         "        sparse=0.05, dense=0.05 (alternating phases), final=0.1 (sparse)",
         "  rigl  the Rigged Lottery, random sparse start with --distribution, drop and grow:",
         "        every=100 (steps between updates), alpha=0.3 (fraction swapped), end=0.75",
+        "  str   soft threshold reparametrization: a learned threshold sigmoid(s) per layer",
+        "        (the default for str) or one for all (--scope global); the threshold decay",
+        "        follows the target sparsity by dual ascent; at freeze the mask is fixed",
+        "        (topped up to the target):",
+        "        init=-10 (s at the start), lr=0.1 (of s), decay=5e-4 (start), rho=10, freeze=0.8",
         "  woodfisher  second-order (OBS) pruning with a block-diagonal empirical Fisher:",
         "        start=0.1, end=0.75, steps=10 (1: one-shot at start), block=128 (weights),",
         "        dampening=1e-5, samples=16 (gradients per Fisher)",
@@ -82,7 +88,7 @@ final class TrainCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--method", required = true, paramLabel = "gmp|acdc|rigl|woodfisher",
+  @Option(names = "--method", required = true, paramLabel = "gmp|acdc|rigl|str|woodfisher",
       description = "The sparse training method (see above).")
   String method;
 
@@ -128,9 +134,10 @@ final class TrainCommand implements Callable<Integer> {
     checkArgument(distribution == null || name.equals("rigl"), "--distribution applies to rigl,"
         + " not to %s", name);
     RunSetup setup = training.setup();
-    Supplier<SparsityController> controller = SparseMethods.parse(name, targetSparsity,
-        pruning.scope, distribution == null ? "erk" : distribution, methodOptions,
-        setup.seed());
+    // STR learns one threshold per layer unless told otherwise (Kusupati et al.'s setting)
+    PruningScope scope = scopeGiven || !name.equals("str") ? pruning.scope : PruningScope.LAYER;
+    Supplier<SparsityController> controller = SparseMethods.parse(name, targetSparsity, scope,
+        distribution == null ? "erk" : distribution, methodOptions, setup.seed());
     Device dev = Devices.parse(device.device);
     TrainTestSplit split = setup.loadData();
     try (DjlModel net = setup.model(split, dev); DjlTask task = setup.task(split)) {

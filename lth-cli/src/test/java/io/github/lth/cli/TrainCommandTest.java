@@ -104,10 +104,40 @@ class TrainCommandTest {
   }
 
   @Test
+  void strEndsAtTheTargetInEveryLayerAndReportsItsOwnSparsity() throws IOException {
+    Path run = tmp.resolve("str");
+    CliRun r = CliRun.of("train", "--method", "str", "--target-sparsity", "0.5", "--steps",
+        "10", "--out", run.toString(), "--device", "cpu");
+    assertThat(r.exit()).as(r.err()).isZero();
+    Mask mask = sparseMask(run);
+    for (String layer : mask.layers()) {
+      long size = mask.size(layer);
+      assertThat(mask.kept(layer)).as(layer).isLessThanOrEqualTo(size - Math.round(0.5 * size));
+    }
+    JsonObject metrics = JsonParser.parseString(Files.readString(
+        run.resolve("round-01/metrics.json"))).getAsJsonObject();
+    String text = metrics.toString();
+    assertThat(text).contains("\"str_sparsity\"").contains("\"str_sparsity/fc1_weight\"");
+    assertThat(r.out()).containsPattern("\\nstr str_sparsity: 0\\.[0-9]+");
+  }
+
+  @Test
+  void aSelfSupervisedObjectiveTrainsSparseToo() throws IOException {
+    Path run = tmp.resolve("rotnet-gmp");
+    CliRun r = CliRun.of("train", "--method", "gmp", "--task", "rotnet", "--target-sparsity",
+        "0.6", "--steps", "8", "--method-options", "start=0,end=0.5,steps=2", "--out",
+        run.toString(), "--device", "cpu");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("val_rotation_accuracy");
+    Mask mask = sparseMask(run);
+    assertThat(mask.kept()).isEqualTo(mask.size() - Math.round(0.6 * mask.size()));
+  }
+
+  @Test
   void badSettingsAreOneLineErrorsNamingTheFlag() {
     Object[][] cases = {
         {new String[] {"--method", "snip"}, "--method: unknown method 'snip' (known: gmp, acdc,"
-            + " rigl, woodfisher"},
+            + " rigl, str, woodfisher"},
         {new String[] {"--method", "gmp", "--method-options", "every=3"},
             "--method-options: gmp has no option 'every' (it has: initial, start, end, steps)"},
         {new String[] {"--method", "gmp", "--method-options", "start=0.9,end=0.1"},

@@ -400,6 +400,21 @@ public final class SoftThresholdReparametrization implements SparsityController,
     return Collections.unmodifiableMap(out);
   }
 
+  /**
+   * STR's own sparsity at the freeze, overall ({@code str_sparsity}) and per layer
+   * ({@code str_sparsity/LAYER}), before any top-up: stored beside the round's metrics.
+   */
+  @Override
+  public Map<String, Double> statistics() {
+    if (Double.isNaN(strOverall)) {
+      return Map.of();
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put("str_sparsity", strOverall);
+    strSparsity.forEach((layer, value) -> out.put("str_sparsity/" + layer, value));
+    return out;
+  }
+
   @Override
   public Map<String, Object> settings() {
     Map<String, Object> s = new LinkedHashMap<>();
