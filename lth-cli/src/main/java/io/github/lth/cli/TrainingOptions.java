@@ -47,7 +47,7 @@ final class TrainingOptions {
           + " task that does not use them: rotnet (predict the rotation, 0/90/180/270 degrees),"
           + " simclr (two views of each image, NT-Xent), exemplar (each image its own class)"
           + " or npid (instance discrimination against a memory bank); s4l is RotNet plus the"
-          + " labels of --labelled % of each class. The task's head stays dense and is replaced"
+          + " labels of --labelled %% of each class. The task's head stays dense and is replaced"
           + " when the ticket transfers (classify is read as classification)."
           + " Default: ${DEFAULT-VALUE}.")
   String task;
@@ -73,12 +73,12 @@ final class TrainingOptions {
   Double memoryMomentum;
 
   @Option(names = "--labelled", paramLabel = "X",
-      description = "s4l: X % of each class's training images keep their labels (0 < X <= 100)."
+      description = "s4l: X %% of each class's training images keep their labels (0 < X <= 100)."
           + " Default: 10.")
   Double labelled;
 
   @Option(names = "--labelled-classes", paramLabel = "X",
-      description = "s4l: all images of the first X % of the classes keep their labels, instead"
+      description = "s4l: all images of the first X %% of the classes keep their labels, instead"
           + " of --labelled.")
   Double labelledClasses;
 
