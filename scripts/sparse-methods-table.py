@@ -40,7 +40,7 @@ def main():
     dense_v = verdicts(out / methods[0])
     print("| network | sparsity | classes 0–4 (upstream) | linear probe on 5–9 | full fine-tuning on 5–9 |")
     print("|---|---|---|---|---|")
-    print("| dense | 0 % | %.2f | %s | %s |" % (100 * float(dense["test_accuracy"]),
+    print("| dense | 0 %% | %.2f | %s | %s |" % (100 * float(dense["test_accuracy"]),
           cell(dense_v[("linear", "dense")]), cell(dense_v[("full", "dense")])))
     for m in methods:
         _, sparse = upstream(out / m)
