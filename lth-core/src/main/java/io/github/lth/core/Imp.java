@@ -3,8 +3,6 @@ package io.github.lth.core;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.lth.core.prune.ParameterSelector;
 import io.github.lth.core.prune.ParameterSelectors;
@@ -186,7 +184,6 @@ public final class Imp {
 
   /** Every setting that decides the outcome; a resumed run must match it exactly. */
   JsonObject settings(Task<?> task, List<ParameterInfo> prunable, int rounds) {
-    Gson gson = new Gson();
     JsonObject s = new JsonObject();
     s.addProperty("schedule", schedule.toString());
     if (schedule instanceof PruningSchedules.FixedRate fixed) {
@@ -200,19 +197,7 @@ public final class Imp {
     if (rewind instanceof Rewind.ToPretrained p) {
       s.addProperty("pretrained_sha256", RunStore.fingerprint(p.weights()));
     }
-    s.addProperty("seed", seed);
-    JsonObject params = new JsonObject();
-    for (ParameterInfo p : prunable) {
-      params.add(p.name(), gson.toJsonTree(p.shape()));
-    }
-    s.add("prunable", params);
-    s.addProperty("primary_metric", task.primaryMetric());
-    s.add("task", gson.toJsonTree(task.settings()));
-    for (Map.Entry<String, Object> e : extraSettings.entrySet()) {
-      s.add(e.getKey(), gson.toJsonTree(e.getValue()));
-    }
-    // a JSON round trip makes numbers compare the same way as those read back from disk
-    return gson.fromJson(gson.toJson(s), JsonElement.class).getAsJsonObject();
+    return RunSettings.complete(s, seed, prunable, task, extraSettings);
   }
 
   private static String describe(PruningCriterion c) {

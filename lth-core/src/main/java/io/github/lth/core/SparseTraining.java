@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 
 import com.google.gson.Gson;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.lth.core.prune.ParameterSelector;
 import io.github.lth.core.prune.ParameterSelectors;
@@ -195,28 +194,16 @@ public final class SparseTraining {
   /** Every setting that decides the outcome; a resumed run must match it exactly. */
   private JsonObject settings(SparsityController method, Task<?> task,
       List<ParameterInfo> prunable) {
-    Gson gson = new Gson();
     JsonObject s = new JsonObject();
     Map<String, Object> methodSettings = method.settings();
     s.addProperty("schedule", "sparse-training");
     s.addProperty("rounds", 1);
     Object name = methodSettings.get("method");
     s.addProperty("method", name == null ? method.getClass().getName() : name.toString());
-    s.add("method_settings", gson.toJsonTree(methodSettings));
+    s.add("method_settings", new Gson().toJsonTree(methodSettings));
     // the sparse round starts from the initial weights, as IMP's rewind to init does
     s.addProperty("rewind", "init");
-    s.addProperty("seed", seed);
-    JsonObject params = new JsonObject();
-    for (ParameterInfo p : prunable) {
-      params.add(p.name(), gson.toJsonTree(p.shape()));
-    }
-    s.add("prunable", params);
-    s.addProperty("primary_metric", task.primaryMetric());
-    s.add("task", gson.toJsonTree(task.settings()));
-    for (Map.Entry<String, Object> e : extraSettings.entrySet()) {
-      s.add(e.getKey(), gson.toJsonTree(e.getValue()));
-    }
-    return gson.fromJson(gson.toJson(s), JsonElement.class).getAsJsonObject();
+    return RunSettings.complete(s, seed, prunable, task, extraSettings);
   }
 
   /** The SHA-256 of the settings this run records (names a run directory after them). */

@@ -3,6 +3,7 @@ package io.github.lth.core.sparse;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Zhu &amp; Gupta's gradual pruning schedule over training steps: starting at step {@code start},
@@ -48,14 +49,45 @@ public record CubicSchedule(double initial, double target, long start, long end,
    */
   public static CubicSchedule over(long totalSteps, double initial, double target,
       double startFraction, double endFraction, int events) {
-    checkArgument(startFraction >= 0 && startFraction <= endFraction && endFraction <= 1,
-        "pruning span must satisfy 0 <= start <= end <= 1: start %s, end %s", startFraction,
-        endFraction);
-    checkArgument(events >= 1, "the number of pruning steps must be positive: %s", events);
-    long start = Math.round(startFraction * totalSteps);
-    long end = Math.max(start, Math.min(totalSteps - 1, Math.round(endFraction * totalSteps)));
-    long frequency = Math.max(1, (end - start) / Math.max(1, events - 1));
-    return new CubicSchedule(initial, target, start, end, frequency);
+    return new Span(startFraction, endFraction, events).over(totalSteps, initial, target);
+  }
+
+  /**
+   * When a gradual method prunes, in fractions of the run: from {@code start} to {@code end} in
+   * {@code steps} pruning steps. Methods hold a span and turn it into a schedule once the run's
+   * length is known.
+   */
+  public record Span(double start, double end, int steps) {
+    public Span {
+      checkArgument(start >= 0 && start <= end && end <= 1,
+          "pruning span must satisfy 0 <= start <= end <= 1: start %s, end %s", start, end);
+      checkArgument(steps >= 1, "pruning steps must be positive: %s", steps);
+    }
+
+    /** The same span with other fractions. */
+    public Span withFractions(double newStart, double newEnd) {
+      return new Span(newStart, newEnd, steps);
+    }
+
+    /** The same span with another number of pruning steps. */
+    public Span withSteps(int newSteps) {
+      return new Span(start, end, newSteps);
+    }
+
+    /** The schedule of a run of {@code totalSteps} steps. */
+    public CubicSchedule over(long totalSteps, double initial, double target) {
+      long first = Math.round(start * totalSteps);
+      long last = Math.max(first, Math.min(totalSteps - 1, Math.round(end * totalSteps)));
+      long frequency = Math.max(1, (last - first) / Math.max(1, steps - 1));
+      return new CubicSchedule(initial, target, first, last, frequency);
+    }
+
+    /** Adds the span to a method's settings for config.json. */
+    public void addTo(Map<String, Object> settings) {
+      settings.put("start_fraction", start);
+      settings.put("end_fraction", end);
+      settings.put("pruning_steps", steps);
+    }
   }
 
   /** The step count of the last pruning step. */

@@ -24,18 +24,14 @@ import java.util.Map;
 public final class GradualMagnitudePruning implements SparsityController {
   private final double target;
   private final double initial;
-  private final double startFraction;
-  private final double endFraction;
-  private final int pruningSteps;
+  private final CubicSchedule.Span span;
   private final PruningScope scope;
   private CubicSchedule schedule;
 
   private GradualMagnitudePruning(Builder b) {
     this.target = b.target;
     this.initial = b.initial;
-    this.startFraction = b.startFraction;
-    this.endFraction = b.endFraction;
-    this.pruningSteps = b.pruningSteps;
+    this.span = b.span;
     this.scope = b.scope;
   }
 
@@ -51,8 +47,7 @@ public final class GradualMagnitudePruning implements SparsityController {
 
   @Override
   public Mask start(TrainingState state) {
-    schedule = CubicSchedule.over(state.totalSteps(), initial, target, startFraction, endFraction,
-        pruningSteps);
+    schedule = span.over(state.totalSteps(), initial, target);
     // a run that starts late (rewound to step k) starts at the sparsity the schedule has there
     return pruneTo(state, schedule.start() <= state.step() ? schedule.sparsityAt(state.step())
         : 0);
@@ -94,9 +89,7 @@ public final class GradualMagnitudePruning implements SparsityController {
     s.put("method", "gmp");
     s.put("target_sparsity", target);
     s.put("initial_sparsity", initial);
-    s.put("start_fraction", startFraction);
-    s.put("end_fraction", endFraction);
-    s.put("pruning_steps", pruningSteps);
+    span.addTo(s);
     s.put("scope", scope.name().toLowerCase(Locale.ROOT));
     return s;
   }
@@ -110,9 +103,7 @@ public final class GradualMagnitudePruning implements SparsityController {
   public static final class Builder {
     private final double target;
     private double initial;
-    private double startFraction = 0.1;
-    private double endFraction = 0.75;
-    private int pruningSteps = 20;
+    private CubicSchedule.Span span = new CubicSchedule.Span(0.1, 0.75, 20);
     private PruningScope scope = PruningScope.GLOBAL;
 
     private Builder(double target) {
@@ -130,17 +121,13 @@ public final class GradualMagnitudePruning implements SparsityController {
 
     /** Pruning runs from {@code start} to {@code end}, fractions of training; default 0.1, 0.75. */
     public Builder optSpan(double start, double end) {
-      checkArgument(start >= 0 && start <= end && end <= 1,
-          "pruning span must satisfy 0 <= start <= end <= 1: start %s, end %s", start, end);
-      this.startFraction = start;
-      this.endFraction = end;
+      this.span = span.withFractions(start, end);
       return this;
     }
 
     /** How many times the mask is pruned; default 20. */
     public Builder optPruningSteps(int value) {
-      checkArgument(value >= 1, "pruning steps must be positive: %s", value);
-      this.pruningSteps = value;
+      this.span = span.withSteps(value);
       return this;
     }
 

@@ -39,9 +39,7 @@ import java.util.Map;
 public final class WoodFisherPruning implements SparsityController {
   private final double target;
   private final PruningScope scope;
-  private final double startFraction;
-  private final double endFraction;
-  private final int pruningSteps;
+  private final CubicSchedule.Span span;
   private final int blockSize;
   private final double dampening;
   private final int fisherSamples;
@@ -51,9 +49,7 @@ public final class WoodFisherPruning implements SparsityController {
   private WoodFisherPruning(Builder b) {
     this.target = b.target;
     this.scope = b.scope;
-    this.startFraction = b.startFraction;
-    this.endFraction = b.endFraction;
-    this.pruningSteps = b.pruningSteps;
+    this.span = b.span;
     this.blockSize = b.blockSize;
     this.dampening = b.dampening;
     this.fisherSamples = b.fisherSamples;
@@ -72,13 +68,12 @@ public final class WoodFisherPruning implements SparsityController {
   @Override
   public Mask start(TrainingState state) {
     long total = state.totalSteps();
-    CubicSchedule span = CubicSchedule.over(total, 0, target, startFraction, endFraction,
-        pruningSteps);
+    CubicSchedule planned = span.over(total, 0, target);
     // the first pruning step needs that many gradients before it
-    long start = Math.min(Math.max(span.start(), fisherSamples), total - 1);
-    long end = Math.max(start, span.end());
+    long start = Math.min(Math.max(planned.start(), fisherSamples), total - 1);
+    long end = Math.max(start, planned.end());
     schedule = CubicSchedule.of(0, target, start, end,
-        pruningSteps == 1 ? Math.max(1, end - start + 1) : span.frequency());
+        span.steps() == 1 ? Math.max(1, end - start + 1) : planned.frequency());
     gradients.clear();
     return state.mask();
   }
@@ -155,9 +150,7 @@ public final class WoodFisherPruning implements SparsityController {
     s.put("method", "woodfisher");
     s.put("target_sparsity", target);
     s.put("scope", scope.name().toLowerCase(Locale.ROOT));
-    s.put("start_fraction", startFraction);
-    s.put("end_fraction", endFraction);
-    s.put("pruning_steps", pruningSteps);
+    span.addTo(s);
     s.put("block_size", blockSize);
     s.put("dampening", dampening);
     s.put("fisher_samples", fisherSamples);
@@ -173,9 +166,7 @@ public final class WoodFisherPruning implements SparsityController {
   public static final class Builder {
     private final double target;
     private PruningScope scope = PruningScope.GLOBAL;
-    private double startFraction = 0.1;
-    private double endFraction = 0.75;
-    private int pruningSteps = 10;
+    private CubicSchedule.Span span = new CubicSchedule.Span(0.1, 0.75, 10);
     private int blockSize = 128;
     private double dampening = 1e-5;
     private int fisherSamples = 16;
@@ -194,17 +185,13 @@ public final class WoodFisherPruning implements SparsityController {
 
     /** Pruning runs from {@code start} to {@code end}, fractions of training; default 0.1, 0.75. */
     public Builder optSpan(double start, double end) {
-      checkArgument(start >= 0 && start <= end && end <= 1,
-          "pruning span must satisfy 0 <= start <= end <= 1: start %s, end %s", start, end);
-      this.startFraction = start;
-      this.endFraction = end;
+      this.span = span.withFractions(start, end);
       return this;
     }
 
     /** Number of pruning steps; 1 is one-shot pruning at the start of the span. Default 10. */
     public Builder optPruningSteps(int value) {
-      checkArgument(value >= 1, "pruning steps must be positive: %s", value);
-      this.pruningSteps = value;
+      this.span = span.withSteps(value);
       return this;
     }
 
