@@ -24,15 +24,15 @@ common=(--model "$MODEL" --data "$DATA" --classes 0,1,2,3,4 --steps "$STEPS" --s
 for m in $METHODS; do
   options=()
   # one RigL update every 25 steps of the short run (the default ΔT = 100 would update once)
-  [[ $m == rigl ]] && options=(--method-options "every=$((STEPS / 8))")
-  "$lth" train --method "$m" --target-sparsity 0.9 "${common[@]}" "${options[@]}" \
+  [[ $m == rigl ]] && options=(--method-options "every=$(( STEPS / 8 > 0 ? STEPS / 8 : 1 ))")
+  "$lth" train --method "$m" --target-sparsity 0.9 "${common[@]}" ${options[@]+"${options[@]}"} \
       --dense-from "$OUT/lth" --out "$OUT/$m" --resume
 done
 for m in lth $METHODS; do
   [[ -f "$OUT/$m/transfer/verdicts.csv" ]] && continue
   rounds=()
   [[ $m == lth ]] && rounds=(--round 3)
-  "$lth" transfer --ticket "$OUT/$m" "${rounds[@]}" --weights trained --data "$DATA" \
+  "$lth" transfer --ticket "$OUT/$m" ${rounds[@]+"${rounds[@]}"} --weights trained --data "$DATA" \
       --classes 5,6,7,8,9 --low-shot "$LOW_SHOT" --mode linear,full --seeds "$SEEDS" \
       --steps "$TRANSFER_STEPS" \
       --controls none --out "$OUT/$m/transfer"

@@ -26,8 +26,6 @@ import io.github.lth.djl.data.DataSources;
 import io.github.lth.djl.data.ImageDataset;
 import io.github.lth.djl.data.TrainTestSplit;
 import io.github.lth.djl.models.Models;
-import io.github.lth.djl.ssl.Pretext;
-import io.github.lth.djl.ssl.Views;
 import io.github.lth.djl.train.DjlTask;
 import io.github.lth.djl.train.LrSchedules;
 import java.io.PrintWriter;

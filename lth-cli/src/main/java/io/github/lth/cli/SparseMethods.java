@@ -67,7 +67,7 @@ final class SparseMethods {
         GradualMagnitudePruning.Builder b = GradualMagnitudePruning.builder(target).optScope(scope)
             .optInitialSparsity(o.number("initial", 0))
             .optSpan(o.number("start", 0.1), o.number("end", 0.75))
-            .optPruningSteps((int) o.whole("steps", 20));
+            .optPruningSteps(o.whole("steps", 20));
         yield b::build;
       }
       case "acdc" -> {
@@ -97,9 +97,9 @@ final class SparseMethods {
       case "woodfisher" -> {
         WoodFisherPruning.Builder b = WoodFisherPruning.builder(target).optScope(scope)
             .optSpan(o.number("start", 0.1), o.number("end", 0.75))
-            .optPruningSteps((int) o.whole("steps", 10)).optBlockSize((int) o.whole("block", 128))
+            .optPruningSteps(o.whole("steps", 10)).optBlockSize(o.whole("block", 128))
             .optDampening(o.number("dampening", 1e-5))
-            .optFisherSamples((int) o.whole("samples", 16));
+            .optFisherSamples(o.whole("samples", 16));
         yield b::build;
       }
       default -> throw new IllegalStateException(method);
@@ -152,11 +152,12 @@ final class SparseMethods {
       }
     }
 
-    long whole(String key, long fallback) {
+    int whole(String key, int fallback) {
       double v = number(key, fallback);
-      checkArgument(v == Math.rint(v), "--method-options: %s=%s is not a whole number", key,
-          values.get(key));
-      return (long) v;
+      checkArgument(v == Math.rint(v) && Math.abs(v) <= Integer.MAX_VALUE,
+          "--method-options: %s=%s is not a whole number of at most %s digits", key,
+          values.get(key), String.valueOf(Integer.MAX_VALUE).length());
+      return (int) v;
     }
 
     void checkAllUsed() {

@@ -11,6 +11,7 @@ import io.github.lth.core.prune.ParameterSelector;
 import io.github.lth.core.prune.ParameterSelectors;
 import io.github.lth.core.prune.PruningScope;
 import io.github.lth.core.run.RunStore;
+import io.github.lth.core.sparse.SparsityDistributions;
 import io.github.lth.djl.Devices;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.data.TrainTestSplit;
@@ -133,6 +134,9 @@ final class TrainCommand implements Callable<Integer> {
         + " layer sparsities come from --distribution");
     checkArgument(distribution == null || name.equals("rigl"), "--distribution applies to rigl,"
         + " not to %s", name);
+    checkArgument(distribution == null || SparsityDistributions.names().contains(
+        distribution.trim().toLowerCase(Locale.ROOT)), "--distribution: unknown distribution"
+        + " '%s' (known: %s)", distribution, String.join(", ", SparsityDistributions.names()));
     RunSetup setup = training.setup();
     // STR learns one threshold per layer unless told otherwise (Kusupati et al.'s setting)
     PruningScope scope = scopeGiven || !name.equals("str") ? pruning.scope : PruningScope.LAYER;

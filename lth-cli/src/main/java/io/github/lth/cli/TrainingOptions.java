@@ -141,8 +141,9 @@ final class TrainingOptions {
   long seed;
 
   @Option(names = "--out", paramLabel = "DIR",
-      description = "Run directory. Default: runs/MODEL-DATA-HASH, named from the settings and"
-          + " resumed automatically.")
+      description = "Run directory. Default: runs/MODEL-[METHOD-][TASK-]DATA-HASH (METHOD for"
+          + " lth train, TASK for a self-supervised task), named from the settings and resumed"
+          + " automatically.")
   Path outDirectory;
 
   @Option(names = "--resume",

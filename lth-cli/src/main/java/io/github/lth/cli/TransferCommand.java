@@ -179,7 +179,9 @@ final class TransferCommand implements Callable<Integer> {
     checkArgument(epochs == null || steps == null, "--epochs and --steps exclude each other");
     StoredRun run = StoredRun.open(ticket);
     if (weights == null) {
-      weights = run.settings().has("method") ? "trained" : "rewind";
+      boolean sparseTraining = run.settings().has("schedule")
+          && run.settings().get("schedule").getAsString().equals("sparse-training");
+      weights = sparseTraining ? "trained" : "rewind";
     }
     checkArgument(weights.equals("rewind") || weights.equals("trained"),
         "--weights: unknown weights '%s' (use rewind or trained)", weights);

@@ -11,6 +11,7 @@ import io.github.lth.core.run.RunStore;
 import io.github.lth.core.run.StoredRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * A sparse model made by one training run whose {@link SparsityController} changes the mask as
@@ -37,7 +39,7 @@ import java.util.Objects;
  * }</pre>
  */
 public final class SparseTraining {
-  private final java.util.function.Supplier<? extends SparsityController> controller;
+  private final Supplier<? extends SparsityController> controller;
   private final ParameterSelector selector;
   private final long seed;
   private final Path runDirectory;
@@ -78,26 +80,43 @@ public final class SparseTraining {
     Mask dense = Mask.dense(shapes);
     SparsityController method = Objects.requireNonNull(controller.get(),
         "the controller supplier returned null");
-    try (RunStore store = runDirectory == null ? null : RunStore.open(runDirectory,
-        settings(method, task, prunable), model.provenance(), resume)) {
+    JsonObject settings = settings(method, task, prunable);
+    boolean fresh = runDirectory == null || !Files.exists(runDirectory.resolve(RunStore.CONFIG));
+    if (denseFrom != null && fresh) {
+      // before anything is written: a refused reference leaves no half-made run behind
+      checkDenseFrom(settings, model.state());
+    }
+    try (RunStore store = runDirectory == null ? null : RunStore.open(runDirectory, settings,
+        model.provenance(), resume)) {
       List<Round> done = new ArrayList<>(store == null ? List.of() : store.completedRounds());
       listeners.forEach(l -> l.onRunStart(1, done.size()));
       Weights initial = initialWeights(model, store);
       if (done.isEmpty() && denseFrom != null) {
-        done.add(copyDense(store, settings(method, task, prunable), initial));
+        done.add(copyDense(store, settings, initial));
       } else if (done.isEmpty()) {
         done.add(train(model, task, store, done, 0, SparsityControllers.fixed(dense), dense));
       }
       if (done.size() < 2) {
         model.load(initial);
+        Round sparse;
         try {
-          done.add(train(model, task, store, done, 1, method, dense));
-        } finally {
-          // a controller holding arrays where the weights live (STR's thresholds) frees them
+          sparse = train(model, task, store, done, 1, method, dense);
+        } catch (Throwable failure) {
+          // the training's error is the one to report; a failing close is added to it
           if (method instanceof AutoCloseable closeable) {
-            closeController(closeable);
+            try {
+              closeable.close();
+            } catch (Exception e) {
+              failure.addSuppressed(e);
+            }
           }
+          throw failure;
         }
+        // a controller holding arrays where the weights live (STR's thresholds) frees them
+        if (method instanceof AutoCloseable closeable) {
+          closeController(closeable);
+        }
+        done.add(sparse);
       } else {
         model.load(store.readTrainedWeights(1));
       }
@@ -110,13 +129,15 @@ public final class SparseTraining {
     }
   }
 
-  /**
-   * Round 0 of the run in {@link Builder#optDenseFrom}, after checking that it trained this
-   * network: same task settings, seed, prunable parameters, recorded settings and initial
-   * weights (the dense round depends on nothing else).
-   */
-  private Round copyDense(RunStore store, JsonObject mine, Weights initial) throws IOException {
-    StoredRun other = StoredRun.open(denseFrom);
+  /** The run of {@link Builder#optDenseFrom}, if it trained this network's dense round. */
+  private StoredRun checkDenseFrom(JsonObject mine, Weights initial) {
+    StoredRun other;
+    try {
+      other = StoredRun.open(denseFrom);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("dense reference " + denseFrom + ": " + e.getMessage(),
+          e);
+    }
     JsonObject theirs = other.settings();
     List<String> keys = new ArrayList<>(List.of("seed", "prunable", "primary_metric"));
     keys.addAll(extraSettings.keySet());
@@ -128,9 +149,26 @@ public final class SparseTraining {
     checkArgument(Objects.equals(theirs.get("task"), mine.get("task")), "dense reference %s:"
         + " its task settings differ from this run's (%s)", denseFrom,
         RunStore.differences(theirs.get("task"), mine.getAsJsonObject("task")));
-    checkArgument(RunStore.fingerprint(other.initialWeights()).equals(
-        RunStore.fingerprint(initial)), "dense reference %s: its initial weights differ from"
-        + " this run's", denseFrom);
+    try {
+      checkArgument(RunStore.fingerprint(other.initialWeights()).equals(
+          RunStore.fingerprint(initial)), "dense reference %s: its initial weights differ from"
+          + " this run's", denseFrom);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("dense reference " + denseFrom + ": " + e.getMessage(),
+          e);
+    }
+    checkArgument(!other.rounds().isEmpty(), "dense reference %s has no complete round 0 yet",
+        denseFrom);
+    return other;
+  }
+
+  /**
+   * Round 0 of the run in {@link Builder#optDenseFrom}, after checking that it trained this
+   * network: same task settings, seed, prunable parameters, recorded settings and initial
+   * weights (the dense round depends on nothing else).
+   */
+  private Round copyDense(RunStore store, JsonObject mine, Weights initial) throws IOException {
+    StoredRun other = checkDenseFrom(mine, initial);
     Round dense = other.round(0);
     Weights trained = other.trainedWeights(0);
     if (store != null) {
@@ -214,7 +252,7 @@ public final class SparseTraining {
 
   /** Configures a {@link SparseTraining}; only the controller is required. */
   public static final class Builder {
-    private java.util.function.Supplier<? extends SparsityController> controller;
+    private Supplier<? extends SparsityController> controller;
     private ParameterSelector selector = ParameterSelectors.defaults();
     private long seed;
     private Path runDirectory;
@@ -239,7 +277,7 @@ public final class SparseTraining {
      * The method: a fresh controller for the sparse run (also asked once for its settings by
      * {@link #settingsFingerprint}).
      */
-    public Builder setController(java.util.function.Supplier<? extends SparsityController> value) {
+    public Builder setController(Supplier<? extends SparsityController> value) {
       this.controller = value;
       return this;
     }

@@ -8,7 +8,7 @@ import java.util.Map;
  * mask, the loop applies it at once and makes the optimizer state follow: weights and optimizer
  * moments of newly pruned entries become exactly zero, newly grown entries start at zero with
  * zero moments. IMP's fixed mask is {@link SparsityControllers#fixed}; gradual magnitude pruning,
- * AC/DC, RigL and STR are other implementations.
+ * AC/DC, RigL, STR and WoodFisher are other implementations.
  *
  * <p>A controller is used by one training run at a time; create a new one (or reset it in
  * {@link #start}) for every run.

@@ -17,7 +17,8 @@ import java.util.Map;
  * <pre>{@code
  * CubicSchedule s = CubicSchedule.of(0, 0.9, 100, 1000, 50);
  * s.isPruningStep(150);   // true
- * s.sparsityAt(999);      // 0.9
+ * s.sparsityAt(999);      // 0.8999 (the pruning after step 950)
+ * s.sparsityAt(1000);     // 0.9
  * }</pre>
  *
  * @param initial the sparsity of the first pruning step (usually 0)
@@ -54,8 +55,16 @@ public record CubicSchedule(double initial, double target, long start, long end,
 
   /**
    * When a gradual method prunes, in fractions of the run: from {@code start} to {@code end} in
-   * {@code steps} pruning steps. Methods hold a span and turn it into a schedule once the run's
+   * {@code steps} pruning steps, the first of them to the initial sparsity (usually 0, so it
+   * prunes nothing) and the last to the target; with one step, the run prunes once, to the
+   * target, at {@code start}. Methods hold a span and turn it into a schedule once the run's
    * length is known.
+   *
+   * <pre>{@code
+   * CubicSchedule s = new CubicSchedule.Span(0.1, 0.75, 20).over(10_000, 0, 0.9);
+   * s.start();              // 1000
+   * s.lastPruningStep();    // 7498: 20 pruning steps, 342 apart
+   * }</pre>
    */
   public record Span(double start, double end, int steps) {
     public Span {
@@ -79,7 +88,10 @@ public record CubicSchedule(double initial, double target, long start, long end,
       long first = Math.round(start * totalSteps);
       long last = Math.max(first, Math.min(totalSteps - 1, Math.round(end * totalSteps)));
       long frequency = Math.max(1, (last - first) / Math.max(1, steps - 1));
-      return new CubicSchedule(initial, target, first, last, frequency);
+      // exactly `steps` pruning steps (fewer only when the span has fewer steps), the last one
+      // at or before the end of the span
+      long lastEvent = Math.min(last, first + (steps - 1) * frequency);
+      return new CubicSchedule(initial, target, first, lastEvent, frequency);
     }
 
     /** Adds the span to a method's settings for config.json. */

@@ -125,7 +125,10 @@ public final class GradualMagnitudePruning implements SparsityController {
       return this;
     }
 
-    /** How many times the mask is pruned; default 20. */
+    /**
+     * Pruning steps in the span (the first prunes to the initial sparsity, the last to the
+     * target; 1: once, to the target, at the start of the span); default 20.
+     */
     public Builder optPruningSteps(int value) {
       this.span = span.withSteps(value);
       return this;

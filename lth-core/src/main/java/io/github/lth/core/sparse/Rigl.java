@@ -25,10 +25,11 @@ import java.util.Map;
  * {@code f(t) = α/2 · (1 + cos(π t / t_end))}. Every layer keeps its number of active weights;
  * grown weights start at zero (the training loop zeroes them and their optimizer state).
  *
- * <p>Weights that were inactive before the update are the candidates for growth, so a weight
- * dropped in an update is not grown back in the same update and exactly {@code k} connections
- * change per layer. Ties go to the lower flat index, as in every lth4j selection. A layer with
- * fewer inactive weights than {@code k} swaps only as many as it has.
+ * <p>As in the paper's algorithm, growth chooses among all weights inactive after the drop, so
+ * a weight just dropped can be grown back at once when its gradient is among the largest; it then
+ * stays active and keeps its value (only weights inactive before the update start at zero). Ties
+ * go to the lower flat index, as in every lth4j selection. A layer with fewer inactive weights
+ * than {@code k} swaps only as many as it has.
  *
  * <pre>{@code
  * SparsityController rigl = Rigl.builder(0.9).optUpdateEvery(100).optDropFraction(0.3)
@@ -132,13 +133,17 @@ public final class Rigl implements SparsityController {
           // the lowest score is grown first: the largest gradient magnitude
           growth[i] = -Math.abs(growth[i]);
         }
-        long[] inactive = complement(active, size);
+        long[] remaining = active.clone();
+        for (int w = 0; w < remaining.length; w++) {
+          remaining[w] &= ~dropped[w];
+        }
+        long[] inactive = complement(remaining, size);
         long[] grown = kernel.select(List.of(new ScoredLayer(layer, growth, inactive)), swap)
             .chosen()[0];
-        active = active.clone();
-        for (int w = 0; w < active.length; w++) {
-          active[w] = (active[w] & ~dropped[w]) | grown[w];
+        for (int w = 0; w < remaining.length; w++) {
+          remaining[w] |= grown[w];
         }
+        active = remaining;
       }
       next.putWords(layer, mask.shape(layer), active);
     }
@@ -158,6 +163,12 @@ public final class Rigl implements SparsityController {
       out[out.length - 1] &= (1L << tail) - 1;
     }
     return out;
+  }
+
+  /** The number of drop-and-grow updates of the run ({@code rigl_updates}). */
+  @Override
+  public Map<String, Double> statistics() {
+    return Map.of("rigl_updates", (double) updates);
   }
 
   @Override

@@ -28,7 +28,10 @@ import java.util.Map;
  *
  * <p>The gradients are mini-batch gradients of consecutive steps (the weights move a little
  * between them), the usual cheap estimate of the empirical Fisher; they are copied to the host
- * only on the steps that feed a pruning step.
+ * only on the steps that feed a pruning step, and each pruning step uses only gradients taken
+ * since the previous one (fewer than {@code fisherSamples} when pruning steps are closer than
+ * that). Memory: the samples take {@code fisherSamples} host copies of the pruned layers'
+ * gradients, and each pruning step holds every layer's Fisher factors (in double) at once.
  *
  * <pre>{@code
  * SparsityController wf = WoodFisherPruning.builder(0.9).optBlockSize(128).optFisherSamples(16)
@@ -68,6 +71,8 @@ public final class WoodFisherPruning implements SparsityController {
   @Override
   public Mask start(TrainingState state) {
     long total = state.totalSteps();
+    checkArgument(total > fisherSamples, "WoodFisher needs more training steps than gradients"
+        + " per Fisher estimate: %s steps, %s samples", total, fisherSamples);
     CubicSchedule planned = span.over(total, 0, target);
     // the first pruning step needs that many gradients before it
     long start = Math.min(Math.max(planned.start(), fisherSamples), total - 1);
@@ -189,7 +194,10 @@ public final class WoodFisherPruning implements SparsityController {
       return this;
     }
 
-    /** Number of pruning steps; 1 is one-shot pruning at the start of the span. Default 10. */
+    /**
+     * Pruning steps in the span (the first prunes nothing, the last to the target; 1: one-shot
+     * pruning to the target at the start of the span); default 10.
+     */
     public Builder optPruningSteps(int value) {
       this.span = span.withSteps(value);
       return this;

@@ -108,6 +108,8 @@ class SparseTrainingTest {
     assertThatThrownBy(() -> gmp(tmp.resolve("x")).optDenseFrom(imp).build()
         .run(ToyModel.mlp(12, 8, 6, 3, 1), new ToyTask(2, 10)))
         .hasMessage("dense reference %s: its seed differs from this run's (5, here 4)", imp);
+    // refused before anything was written
+    assertThat(Files.exists(tmp.resolve("x"))).isFalse();
     Path other = tmp.resolve("imp-other-init");
     Imp.builder().setSchedule(PruningSchedules.imp(0.5, 0.6)).optSeed(4).optRunDirectory(other)
         .optSetting("model", "toy").build().run(ToyModel.mlp(12, 8, 6, 3, 2), new ToyTask(2, 10));

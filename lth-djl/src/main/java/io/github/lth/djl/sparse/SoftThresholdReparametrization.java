@@ -47,16 +47,16 @@ import java.util.function.Function;
  * To let a run ask for a sparsity, lth4j makes λ a dual variable (dual ascent on the constraint
  * "sparsity ≥ target"): after every step, {@code λ ← max(0, λ + ρ·(target(t) − current(t)))},
  * where target(t) follows Zhu &amp; Gupta's cubic ramp {@code s_f·(1 − (1 − t/T)³)} from the run's
- * first step to the freeze step T, and current(t) is the fraction of exact zeros of S(W, s). The
- * scope also says what is counted: the zeros of all masked layers together under GLOBAL (one λ),
- * each layer's own zeros under LAYER (one λ per layer, so every layer heads for the target).
- * This runs on the model's device every step and reads nothing back to the host.
+ * first step to the freeze step T, and current(t) is the fraction of exact zeros of S(W, s) over
+ * all masked layers. There is one λ for the whole network whatever the scope, as in STR, so the
+ * per-layer thresholds still decide how the sparsity spreads over the layers. This runs on the
+ * model's device every step and reads nothing back to the host.
  *
  * <p><b>The freeze.</b> At step {@code round(freezeFraction × totalSteps)} the controller writes
  * S(W, s) into the weights, removes the view, frees its thresholds and answers the mask of S's
  * nonzeros; the remaining steps fine-tune that fixed mask. With a target, a mask less sparse
- * than the target is topped up exactly to it by magnitude (lth4j's exact pruning, in the
- * controller's scope); a sparser one is kept. {@link #strSparsity()} reports what STR reached by
+ * than the target is topped up exactly to it by magnitude (lth4j's exact pruning over all masked
+ * layers, so the layers keep the spread STR learned); a sparser one is kept. {@link #strSparsity()} reports what STR reached by
  * itself.
  *
  * <p>A controller drives one run at a time; {@link #start} resets it, so it can be reused for
@@ -113,6 +113,12 @@ public final class SoftThresholdReparametrization implements SparsityController,
   /** Holds the thresholds and decays of the STR phase; null outside it. */
   private NDManager arrays;
   private List<Group> groups = List.of();
+  /**
+   * The decay λ of every threshold: one for the whole network, as in STR, so the thresholds learn
+   * how sparse each layer becomes; with a target it is the dual variable of the overall sparsity.
+   */
+  private NDArray sharedDecay;
+  private long maskedSize;
   private Map<String, Group> groupOf = Map.of();
   private long startStep;
   private long freezeStep;
@@ -121,18 +127,14 @@ public final class SoftThresholdReparametrization implements SparsityController,
   private Map<String, Double> frozenThresholds = Map.of();
   private Map<String, Double> frozenDecays = Map.of();
 
-  /** Layers sharing one threshold parameter s and one decay λ. */
+  /** Layers sharing one threshold parameter s. */
   private static final class Group {
     final List<String> layers;
-    final long size;
     final NDArray s;
-    final NDArray decay;
 
-    Group(List<String> layers, long size, NDArray s, NDArray decay) {
+    Group(List<String> layers, NDArray s) {
       this.layers = layers;
-      this.size = size;
       this.s = s;
-      this.decay = decay;
     }
   }
 
@@ -177,12 +179,14 @@ public final class SoftThresholdReparametrization implements SparsityController,
         + " step %s (%s of %s steps)", startStep, freezeStep, freezeFraction, state.totalSteps());
     DataType type = model.parameterArray(mask.layers().get(0)).getDataType();
     arrays = model.manager().newSubManager();
+    sharedDecay = arrays.create((float) decay).toType(type, false);
+    maskedSize = mask.size();
     List<Group> list = new ArrayList<>();
     if (scope == PruningScope.GLOBAL) {
-      list.add(newGroup(mask.layers(), mask.size(), type));
+      list.add(newGroup(mask.layers(), type));
     } else {
       for (String layer : mask.layers()) {
-        list.add(newGroup(List.of(layer), mask.size(layer), type));
+        list.add(newGroup(List.of(layer), type));
       }
     }
     groups = List.copyOf(list);
@@ -195,11 +199,10 @@ public final class SoftThresholdReparametrization implements SparsityController,
     return mask;
   }
 
-  private Group newGroup(List<String> layers, long size, DataType type) {
+  private Group newGroup(List<String> layers, DataType type) {
     NDArray s = arrays.create((float) sInit).toType(type, false);
     s.setRequiresGradient(true);
-    NDArray lambda = arrays.create((float) decay).toType(type, false);
-    return new Group(layers, size, s, lambda);
+    return new Group(layers, s);
   }
 
   /** S(W, s) for the masked layers, the live array for any other parameter. */
@@ -234,7 +237,7 @@ public final class SoftThresholdReparametrization implements SparsityController,
       for (Group g : groups) {
         NDArray gradient = Temporaries.in(tmp, g.s.getGradient());
         // outside the gradient recording, so in-place updates of s are allowed
-        NDArray change = Temporaries.in(tmp, g.s.mul(g.decay)).addi(gradient)
+        NDArray change = Temporaries.in(tmp, g.s.mul(sharedDecay)).addi(gradient)
             .muli((float) learningRate);
         g.s.subi(change);
         // DJL accumulates gradients, and the trainer only zeroes the model's own
@@ -245,12 +248,10 @@ public final class SoftThresholdReparametrization implements SparsityController,
       }
       if (!Double.isNaN(target)) {
         float goal = (float) rampedTarget(step);
-        for (Group g : groups) {
-          NDArray shortfall = zeroFraction(g, tmp).neg().addi(goal).muli((float) rho);
-          NDArray next = Temporaries.in(tmp, g.decay.add(shortfall)).maximum(0f)
-              .minimum((float) maxDecay());
-          g.decay.set(new NDIndex("..."), next);
-        }
+        NDArray shortfall = zeroFraction(tmp).neg().addi(goal).muli((float) rho);
+        NDArray next = Temporaries.in(tmp, sharedDecay.add(shortfall)).maximum(0f)
+            .minimum((float) maxDecay());
+        sharedDecay.set(new NDIndex("..."), next);
       }
     }
     return state.mask();
@@ -272,18 +273,20 @@ public final class SoftThresholdReparametrization implements SparsityController,
     return target * (1 - rest * rest * rest);
   }
 
-  /** Fraction of exact zeros of S(W, s) over a group's layers, on the device. */
-  private NDArray zeroFraction(Group g, NDManager tmp) {
-    NDArray threshold = threshold(g, tmp);
+  /** Fraction of exact zeros of S(W, s) over all masked layers, on the device. */
+  private NDArray zeroFraction(NDManager tmp) {
     NDArray zeros = null;
-    for (String layer : g.layers) {
-      // S is exactly 0 where |W| − g(s) ≤ 0, i.e. |W| ≤ g(s) (a float difference of unequal
-      // values is never 0)
-      NDArray count = Temporaries.in(tmp, model.parameterArray(layer).abs()).lte(threshold)
-          .sum();
-      zeros = zeros == null ? count : zeros.add(count);
+    for (Group g : groups) {
+      NDArray threshold = threshold(g, tmp);
+      for (String layer : g.layers) {
+        // S is exactly 0 where |W| − g(s) ≤ 0, i.e. |W| ≤ g(s) (a float difference of unequal
+        // values is never 0)
+        NDArray count = Temporaries.in(tmp, model.parameterArray(layer).abs()).lte(threshold)
+            .sum();
+        zeros = zeros == null ? count : Temporaries.in(tmp, zeros.add(count));
+      }
     }
-    return zeros.toType(DataType.FLOAT32, false).divi((float) g.size);
+    return zeros.toType(DataType.FLOAT32, false).divi((float) maskedSize);
   }
 
   /**
@@ -301,9 +304,9 @@ public final class SoftThresholdReparametrization implements SparsityController,
     }
     Map<String, Double> thresholds = new LinkedHashMap<>();
     Map<String, Double> decays = new LinkedHashMap<>();
+    double lambda = sharedDecay.getFloat();
     for (Group g : groups) {
       double s = g.s.getFloat();
-      double lambda = g.decay.getFloat();
       g.layers.forEach(layer -> {
         thresholds.put(layer, s);
         decays.put(layer, lambda);
@@ -336,8 +339,9 @@ public final class SoftThresholdReparametrization implements SparsityController,
     if (Double.isNaN(target)) {
       return str;
     }
-    // keptAfter never grows a group, so a group already at or past the target keeps STR's mask
-    return model.prune(new PruningStep(str, PruningCriteria.magnitude(), scope,
+    // over the whole network, so the layers keep the sparsities their thresholds learned;
+    // keptAfter never grows a mask, so one already past the target stays as it is
+    return model.prune(new PruningStep(str, PruningCriteria.magnitude(), PruningScope.GLOBAL,
         PruningSchedules.oneShot(target), 1, null));
   }
 
@@ -351,6 +355,7 @@ public final class SoftThresholdReparametrization implements SparsityController,
       arrays = null;
     }
     groups = List.of();
+    sharedDecay = null;
     groupOf = Map.of();
   }
 
@@ -388,7 +393,7 @@ public final class SoftThresholdReparametrization implements SparsityController,
    * freeze after it.
    */
   public Map<String, Double> thresholdDecays() {
-    return arrays == null ? frozenDecays : read(g -> g.decay);
+    return arrays == null ? frozenDecays : read(g -> sharedDecay);
   }
 
   private Map<String, Double> read(Function<Group, NDArray> array) {
