@@ -11,6 +11,7 @@ import io.github.lth.core.prune.ParameterSelector;
 import io.github.lth.core.prune.ParameterSelectors;
 import io.github.lth.core.prune.PruningScope;
 import io.github.lth.core.run.RunStore;
+import io.github.lth.core.sparse.Rigl;
 import io.github.lth.core.sparse.SparsityDistributions;
 import io.github.lth.djl.Devices;
 import io.github.lth.djl.DjlModel;
@@ -169,6 +170,15 @@ final class TrainCommand implements Callable<Integer> {
           + " (dense reference, then sparse) on %s%n", name, 100 * targetSparsity,
           setup.model(), setup.data(), split.train(), setup.taskName(),
           Table.count(task.totalSteps()), dev);
+      if (controller.get() instanceof Rigl rigl && rigl.updatesIn(task.totalSteps()) == 0) {
+        // a legal setting, but one that trains a static random mask: say so before the hours go
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf(Locale.ROOT, "lth train: note: rigl makes no update in %d steps (every=%s,"
+            + " updates stop at end=%s of the run); lower every= in --method-options%n",
+            task.totalSteps(), rigl.settings().get("update_every"),
+            rigl.settings().get("end_fraction"));
+        err.flush();
+      }
       out.printf("run directory: %s%n", runDir);
       out.flush();
       ImpResult result = builder

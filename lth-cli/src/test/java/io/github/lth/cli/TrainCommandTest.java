@@ -119,6 +119,19 @@ class TrainCommandTest {
   }
 
   @Test
+  void riglWithAnIntervalLongerThanTheRunSaysItMakesNoUpdate() throws IOException {
+    Path run = tmp.resolve("rigl-static");
+    CliRun r = CliRun.of("train", "--method", "rigl", "--steps", "6", "--out", run.toString(),
+        "--device", "cpu");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).contains("lth train: note: rigl makes no update in 6 steps (every=100,"
+        + " updates stop at end=0.75 of the run)");
+    JsonObject metrics = JsonParser.parseString(Files.readString(
+        run.resolve("round-01/metrics.json"))).getAsJsonObject();
+    assertThat(metrics.getAsJsonObject("metrics").get("rigl_updates").getAsDouble()).isZero();
+  }
+
+  @Test
   void aSelfSupervisedObjectiveTrainsSparseToo() throws IOException {
     Path run = tmp.resolve("rotnet-gmp");
     CliRun r = CliRun.of("train", "--method", "gmp", "--task", "rotnet", "--target-sparsity",

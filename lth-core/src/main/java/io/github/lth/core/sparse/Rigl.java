@@ -81,6 +81,12 @@ public final class Rigl implements SparsityController {
     return step > 0 && step < endStep && step % updateEvery == 0;
   }
 
+  /** How many drop-and-grow updates a run of {@code totalSteps} steps makes. */
+  public long updatesIn(long totalSteps) {
+    long end = Math.round(endFraction * totalSteps);
+    return end <= 1 ? 0 : (end - 1) / updateEvery;
+  }
+
   /** The fraction of each layer's active weights swapped at step count {@code step}. */
   public double updateFraction(long step) {
     return dropFraction / 2 * (1 + Math.cos(Math.PI * step / endStep));

@@ -47,6 +47,8 @@ class RiglTest {
     // updates after steps 10, 20, ..., 70 (end: 0.75 of 100 steps)
     assertThat(rigl.updates()).isEqualTo(7);
     assertThat(rigl.statistics()).containsEntry("rigl_updates", 7.0);
+    assertThat(rigl.updatesIn(100)).isEqualTo(7);
+    assertThat(rigl.updatesIn(13)).isZero();   // updates stop at step 10, the first would be 10
     // the same seed draws the same start, another seed another one
     assertThat(Rigl.builder(0.8).optSeed(3).build().initialMask(rec.started))
         .isEqualTo(rec.started);
