@@ -7,6 +7,7 @@ import io.github.lth.core.Mask;
 import io.github.lth.core.Metrics;
 import io.github.lth.core.Round;
 import io.github.lth.core.Seeds;
+import io.github.lth.core.SparseTraining;
 import io.github.lth.core.Weights;
 import io.github.lth.core.run.StoredRun;
 import io.github.lth.djl.DjlModel;
@@ -180,7 +181,7 @@ final class TransferCommand implements Callable<Integer> {
     StoredRun run = StoredRun.open(ticket);
     if (weights == null) {
       boolean sparseTraining = run.settings().has("schedule")
-          && run.settings().get("schedule").getAsString().equals("sparse-training");
+          && run.settings().get("schedule").getAsString().equals(SparseTraining.SCHEDULE);
       weights = sparseTraining ? "trained" : "rewind";
     }
     checkArgument(weights.equals("rewind") || weights.equals("trained"),

@@ -39,6 +39,9 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public final class SparseTraining {
+  /** The {@code schedule} setting of a sparse training run's config.json, telling it from IMP's. */
+  public static final String SCHEDULE = "sparse-training";
+
   private final Supplier<? extends SparsityController> controller;
   private final ParameterSelector selector;
   private final long seed;
@@ -82,41 +85,35 @@ public final class SparseTraining {
         "the controller supplier returned null");
     JsonObject settings = settings(method, task, prunable);
     boolean fresh = runDirectory == null || !Files.exists(runDirectory.resolve(RunStore.CONFIG));
-    if (denseFrom != null && fresh) {
-      // before anything is written: a refused reference leaves no half-made run behind
-      checkDenseFrom(settings, model.state());
-    }
+    // a fresh run checks the reference before anything is written, so a refused one leaves no
+    // half-made run behind; a resumed run checks it against its stored initial weights below
+    StoredRun reference = denseFrom != null && fresh ? checkDenseFrom(settings, model.state())
+        : null;
     try (RunStore store = runDirectory == null ? null : RunStore.open(runDirectory, settings,
         model.provenance(), resume)) {
       List<Round> done = new ArrayList<>(store == null ? List.of() : store.completedRounds());
       listeners.forEach(l -> l.onRunStart(1, done.size()));
       Weights initial = initialWeights(model, store);
       if (done.isEmpty() && denseFrom != null) {
-        done.add(copyDense(store, settings, initial));
+        done.add(copyDense(store,
+            reference != null ? reference : checkDenseFrom(settings, initial)));
       } else if (done.isEmpty()) {
         done.add(train(model, task, store, done, 0, SparsityControllers.fixed(dense), dense));
       }
       if (done.size() < 2) {
         model.load(initial);
-        Round sparse;
+        Throwable failure = null;
         try {
-          sparse = train(model, task, store, done, 1, method, dense);
-        } catch (Throwable failure) {
-          // the training's error is the one to report; a failing close is added to it
+          done.add(train(model, task, store, done, 1, method, dense));
+        } catch (Throwable t) {
+          failure = t;
+          throw t;
+        } finally {
+          // a controller holding arrays where the weights live (STR's thresholds) frees them
           if (method instanceof AutoCloseable closeable) {
-            try {
-              closeable.close();
-            } catch (Exception e) {
-              failure.addSuppressed(e);
-            }
+            closeController(closeable, failure);
           }
-          throw failure;
         }
-        // a controller holding arrays where the weights live (STR's thresholds) frees them
-        if (method instanceof AutoCloseable closeable) {
-          closeController(closeable);
-        }
-        done.add(sparse);
       } else {
         model.load(store.readTrainedWeights(1));
       }
@@ -163,12 +160,11 @@ public final class SparseTraining {
   }
 
   /**
-   * Round 0 of the run in {@link Builder#optDenseFrom}, after checking that it trained this
-   * network: same task settings, seed, prunable parameters, recorded settings and initial
-   * weights (the dense round depends on nothing else).
+   * Round 0 of the run in {@link Builder#optDenseFrom}, once {@link #checkDenseFrom} found that
+   * it trained this network: same task settings, seed, prunable parameters, recorded settings
+   * and initial weights (the dense round depends on nothing else).
    */
-  private Round copyDense(RunStore store, JsonObject mine, Weights initial) throws IOException {
-    StoredRun other = checkDenseFrom(mine, initial);
+  private Round copyDense(RunStore store, StoredRun other) throws IOException {
     Round dense = other.round(0);
     Weights trained = other.trainedWeights(0);
     if (store != null) {
@@ -179,12 +175,20 @@ public final class SparseTraining {
     return dense;
   }
 
-  private static void closeController(AutoCloseable closeable) {
+  /**
+   * Closes the controller; if the training failed ({@code failure} not null), that error is the
+   * one to report and a failing close is added to it.
+   */
+  private static void closeController(AutoCloseable closeable, Throwable failure) {
     try {
       closeable.close();
     } catch (Exception e) {
-      throw new IllegalStateException("closing the sparsity controller failed: " + e.getMessage(),
-          e);
+      if (failure != null) {
+        failure.addSuppressed(e);
+      } else {
+        throw new IllegalStateException("closing the sparsity controller failed: "
+            + e.getMessage(), e);
+      }
     }
   }
 
@@ -234,7 +238,7 @@ public final class SparseTraining {
       List<ParameterInfo> prunable) {
     JsonObject s = new JsonObject();
     Map<String, Object> methodSettings = method.settings();
-    s.addProperty("schedule", "sparse-training");
+    s.addProperty("schedule", SCHEDULE);
     s.addProperty("rounds", 1);
     Object name = methodSettings.get("method");
     s.addProperty("method", name == null ? method.getClass().getName() : name.toString());

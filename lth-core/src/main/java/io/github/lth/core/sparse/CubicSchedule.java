@@ -107,6 +107,22 @@ public record CubicSchedule(double initial, double target, long start, long end,
     return start + (end - start) / frequency * frequency;
   }
 
+  /**
+   * The first pruning step at or after step count {@code step}, or -1 when none is left (what a
+   * method that prepares for a pruning step needs to look ahead to).
+   */
+  public long nextPruningStep(long step) {
+    long last = lastPruningStep();
+    if (step > last) {
+      return -1;
+    }
+    if (step <= start) {
+      return start;
+    }
+    long periods = (step - start + frequency - 1) / frequency;
+    return start + periods * frequency;
+  }
+
   /** Whether the pruning happens after step count {@code step}. */
   public boolean isPruningStep(long step) {
     return step >= start && step <= end && (step - start) % frequency == 0;

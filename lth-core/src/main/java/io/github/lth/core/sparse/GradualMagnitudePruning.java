@@ -63,24 +63,10 @@ public final class GradualMagnitudePruning implements SparsityController {
 
   private Mask pruneTo(TrainingState state, double sparsity) {
     Mask current = state.mask();
-    if (sparsity == 0 || alreadyAt(current, sparsity)) {
+    if (MagnitudeMasks.nothingToPrune(current, scope, sparsity)) {
       return current;
     }
     return MagnitudeMasks.prune(state.model(), current, scope, sparsity);
-  }
-
-  /** Whether every group already keeps no more than {@code sparsity} asks (nothing to prune). */
-  private boolean alreadyAt(Mask mask, double sparsity) {
-    if (scope == PruningScope.GLOBAL) {
-      return mask.kept() <= mask.size() - (long) Math.rint(sparsity * mask.size());
-    }
-    for (String layer : mask.layers()) {
-      long size = mask.size(layer);
-      if (mask.kept(layer) > size - (long) Math.rint(sparsity * size)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   @Override

@@ -77,25 +77,16 @@ public final class WoodFisherPruning implements SparsityController {
     // the first pruning step needs that many gradients before it
     long start = Math.min(Math.max(planned.start(), fisherSamples), total - 1);
     long end = Math.max(start, planned.end());
-    schedule = CubicSchedule.of(0, target, start, end,
-        span.steps() == 1 ? Math.max(1, end - start + 1) : planned.frequency());
+    // one pruning step: the span's last step is its first, so start == end after the shift too
+    schedule = CubicSchedule.of(0, target, start, end, planned.frequency());
     gradients.clear();
     return state.mask();
   }
 
   @Override
   public boolean needsDenseGradients(long step) {
-    if (step > schedule.lastPruningStep()) {
-      return false;
-    }
-    long next = step <= schedule.start() ? schedule.start()
-        : schedule.start() + ceilDiv(step - schedule.start(), schedule.frequency())
-            * schedule.frequency();
-    return next - step < fisherSamples && schedule.sparsityAt(next) > 0;
-  }
-
-  private static long ceilDiv(long a, long b) {
-    return (a + b - 1) / b;
+    long next = schedule.nextPruningStep(step);
+    return next >= 0 && next - step < fisherSamples && schedule.sparsityAt(next) > 0;
   }
 
   @Override
@@ -112,8 +103,7 @@ public final class WoodFisherPruning implements SparsityController {
       return mask;
     }
     double sparsity = schedule.sparsityAt(step);
-    long keep = mask.size() - (long) Math.rint(sparsity * mask.size());
-    if (sparsity == 0 || (scope == PruningScope.GLOBAL && mask.kept() <= keep)) {
+    if (MagnitudeMasks.nothingToPrune(mask, scope, sparsity)) {
       gradients.clear();
       return mask;
     }

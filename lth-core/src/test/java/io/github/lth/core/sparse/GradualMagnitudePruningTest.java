@@ -108,6 +108,24 @@ class GradualMagnitudePruningTest {
   }
 
   @Test
+  void nextPruningStepLooksAheadToTheSchedulesSteps() {
+    CubicSchedule s = CubicSchedule.of(0, 0.9, 100, 1000, 50);
+    assertThat(s.nextPruningStep(0)).isEqualTo(100);
+    assertThat(s.nextPruningStep(100)).isEqualTo(100);
+    assertThat(s.nextPruningStep(101)).isEqualTo(150);
+    assertThat(s.nextPruningStep(1000)).isEqualTo(1000);
+    assertThat(s.nextPruningStep(1001)).isEqualTo(-1);
+    // a span the frequency does not divide ends at its last multiple
+    CubicSchedule cut = CubicSchedule.of(0, 0.9, 10, 47, 10);
+    assertThat(cut.nextPruningStep(31)).isEqualTo(40);
+    assertThat(cut.nextPruningStep(41)).isEqualTo(-1);
+    for (long step = 0; step <= 50; step++) {
+      long next = cut.nextPruningStep(step);
+      assertThat(next == -1 || cut.isPruningStep(next)).as("step %s", step).isTrue();
+    }
+  }
+
+  @Test
   void scheduleIsCheckedWhenBuilt() {
     assertThatThrownBy(() -> GradualMagnitudePruning.builder(1.0))
         .hasMessage("target sparsity must be in [0, 1): 1.0");
