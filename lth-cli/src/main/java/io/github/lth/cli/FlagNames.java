@@ -2,6 +2,7 @@ package io.github.lth.cli;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -35,7 +36,7 @@ final class FlagNames {
       Map.entry("previous mask", "--previous-mask"),
       Map.entry("rewind", "--rewind"),
       Map.entry("pre-trained weights", "--rewind"),
-      // only lth imp's --out is a run directory (report's is the page)
+      // only the --out of lth imp and lth train is a run directory (report's is the page)
       Map.entry("run directory", "--out"),
       Map.entry("resume", "--resume"),
       Map.entry("key mapping", "--key-map"),
@@ -68,14 +69,18 @@ final class FlagNames {
       Map.entry("embedding dimension", "--embedding-dim"),
       Map.entry("views", "--views"),
       Map.entry("memory-bank momentum", "--memory-momentum"),
-      Map.entry("labelled fraction", "--labelled"));
+      Map.entry("labelled fraction", "--labelled"),
+      Map.entry("sparsity distribution", "--distribution"));
+
+  /** The commands whose --out is a run directory. */
+  private static final Set<String> RUN_COMMANDS = Set.of("imp", "train");
 
   private FlagNames() {}
 
   /** The message with the flag of {@code command} that its leading phrase names, if any. */
   static String mention(CommandSpec command, String message) {
     return mention(message, flag -> command.findOption(flag) != null
-        && (!flag.equals("--out") || command.name().equals("imp")));
+        && (!flag.equals("--out") || RUN_COMMANDS.contains(command.name())));
   }
 
   /**

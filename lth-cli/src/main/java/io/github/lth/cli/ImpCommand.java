@@ -220,13 +220,9 @@ final class ImpCommand implements Callable<Integer> {
     return out;
   }
 
-  /** The model's preset (what its paper prunes), unless --include replaces it. */
+  /** {@link PruningOptions#selector}, cut to the first --depth layers when given. */
   private ParameterSelector selector(String model) {
-    ParameterSelector s = pruning.include != null ? ParameterSelectors.matching(pruning.include)
-        : Models.defaultPrunable(model);
-    if (pruning.exclude != null) {
-      s = s.and(ParameterSelectors.excluding(pruning.exclude));
-    }
+    ParameterSelector s = pruning.selector(model);
     return depth != null ? s.and(ParameterSelectors.firstLayers(depth)) : s;
   }
 

@@ -1,6 +1,9 @@
 package io.github.lth.cli;
 
+import io.github.lth.core.prune.ParameterSelector;
+import io.github.lth.core.prune.ParameterSelectors;
 import io.github.lth.core.prune.PruningScope;
+import io.github.lth.djl.models.Models;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Option;
@@ -37,6 +40,17 @@ final class PruningOptions {
   @Option(names = "--exclude", paramLabel = "REGEX",
       description = "Leave parameters whose whole name matches dense.")
   String exclude;
+
+  /**
+   * The parameters a command that builds {@code model} may prune: the model's preset (what its
+   * paper prunes), or those {@code --include} matches instead, less those {@code --exclude}
+   * matches.
+   */
+  ParameterSelector selector(String model) {
+    ParameterSelector s = include != null ? ParameterSelectors.matching(include)
+        : Models.defaultPrunable(model);
+    return exclude != null ? s.and(ParameterSelectors.excluding(exclude)) : s;
+  }
 
   /** {@code --include} compiled, or null when not given. */
   Pattern includePattern() {

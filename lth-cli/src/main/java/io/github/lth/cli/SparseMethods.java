@@ -7,7 +7,7 @@ import io.github.lth.core.prune.PruningScope;
 import io.github.lth.core.sparse.AcDc;
 import io.github.lth.core.sparse.GradualMagnitudePruning;
 import io.github.lth.core.sparse.Rigl;
-import io.github.lth.core.sparse.SparsityDistributions;
+import io.github.lth.core.sparse.SparsityDistribution;
 import io.github.lth.core.sparse.WoodFisherPruning;
 import io.github.lth.djl.sparse.SoftThresholdReparametrization;
 import java.util.ArrayList;
@@ -22,8 +22,8 @@ import java.util.function.Supplier;
  * sparsity, the scope, the seed and the method's own {@code --method-options key=value,...}.
  *
  * <pre>{@code
- * Supplier<SparsityController> gmp = SparseMethods.parse("gmp", 0.9, PruningScope.GLOBAL, "erk",
- *     "start=0.2,steps=10", seed);
+ * Supplier<SparsityController> gmp = SparseMethods.parse("gmp", 0.9, PruningScope.GLOBAL,
+ *     SparsityDistributions.erk(), "start=0.2,steps=10", seed);
  * }</pre>
  */
 final class SparseMethods {
@@ -45,7 +45,7 @@ final class SparseMethods {
    * @throws IllegalArgumentException naming the flag or option of a bad value
    */
   static Supplier<SparsityController> parse(String name, double target, PruningScope scope,
-      String distribution, String optionText, long seed) {
+      SparsityDistribution distribution, String optionText, long seed) {
     String method = name.trim().toLowerCase(Locale.ROOT);
     checkArgument(NAMES.contains(method), "--method: unknown method '%s' (known: %s)", name,
         String.join(", ", NAMES));
@@ -61,7 +61,7 @@ final class SparseMethods {
   }
 
   private static Supplier<SparsityController> build(String method, Options o, double target,
-      PruningScope scope, String distribution, long seed) {
+      PruningScope scope, SparsityDistribution distribution, long seed) {
     Supplier<SparsityController> built = switch (method) {
       case "gmp" -> {
         GradualMagnitudePruning.Builder b = GradualMagnitudePruning.builder(target).optScope(scope)
@@ -77,7 +77,7 @@ final class SparseMethods {
       }
       case "rigl" -> {
         Rigl.Builder b = Rigl.builder(target)
-            .optDistribution(SparsityDistributions.byName(distribution))
+            .optDistribution(distribution)
             .optUpdateEvery(o.whole("every", 100)).optDropFraction(o.number("alpha", 0.3))
             .optEndFraction(o.number("end", 0.75)).optSeed(seed);
         yield b::build;

@@ -8,15 +8,14 @@ import io.github.lth.core.Round;
 import io.github.lth.core.SparseTraining;
 import io.github.lth.core.SparsityController;
 import io.github.lth.core.prune.ParameterSelector;
-import io.github.lth.core.prune.ParameterSelectors;
 import io.github.lth.core.prune.PruningScope;
 import io.github.lth.core.run.RunStore;
 import io.github.lth.core.sparse.Rigl;
+import io.github.lth.core.sparse.SparsityDistribution;
 import io.github.lth.core.sparse.SparsityDistributions;
 import io.github.lth.djl.Devices;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.data.TrainTestSplit;
-import io.github.lth.djl.models.Models;
 import io.github.lth.djl.train.DjlTask;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -135,20 +134,19 @@ final class TrainCommand implements Callable<Integer> {
         + " layer sparsities come from --distribution");
     checkArgument(distribution == null || name.equals("rigl"), "--distribution applies to rigl,"
         + " not to %s", name);
-    checkArgument(distribution == null || SparsityDistributions.names().contains(
-        distribution.trim().toLowerCase(Locale.ROOT)), "--distribution: unknown distribution"
-        + " '%s' (known: %s)", distribution, String.join(", ", SparsityDistributions.names()));
+    SparsityDistribution layerSparsities =
+        SparsityDistributions.byName(distribution == null ? "erk" : distribution);
     RunSetup setup = training.setup();
     // STR learns one threshold per layer unless told otherwise (Kusupati et al.'s setting)
     PruningScope scope = scopeGiven || !name.equals("str") ? pruning.scope : PruningScope.LAYER;
     Supplier<SparsityController> controller = SparseMethods.parse(name, targetSparsity, scope,
-        distribution == null ? "erk" : distribution, methodOptions, setup.seed());
+        layerSparsities, methodOptions, setup.seed());
     Device dev = Devices.parse(device.device);
     TrainTestSplit split = setup.loadData();
     try (DjlModel net = setup.model(split, dev); DjlTask task = setup.task(split)) {
       SparseTraining.Builder builder = SparseTraining.builder()
           .setController(controller)
-          .optSelector(selector(setup.model()))
+          .optSelector(pruning.selector(setup.model()))
           .optSeed(setup.seed())
           .optSetting("model", setup.model())
           .optSetting("data", setup.data());
@@ -191,13 +189,6 @@ final class TrainCommand implements Callable<Integer> {
       printSummary(out, name, result, runDir);
     }
     return 0;
-  }
-
-  /** The model's preset prunable parameters, unless --include replaces them. */
-  private ParameterSelector selector(String model) {
-    ParameterSelector s = pruning.include != null ? ParameterSelectors.matching(pruning.include)
-        : Models.defaultPrunable(model);
-    return pruning.exclude != null ? s.and(ParameterSelectors.excluding(pruning.exclude)) : s;
   }
 
   private static void printSummary(PrintWriter out, String method, ImpResult result,

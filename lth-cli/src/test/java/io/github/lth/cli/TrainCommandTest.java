@@ -101,6 +101,12 @@ class TrainCommandTest {
         "cpu");
     assertThat(other.exit()).isEqualTo(2);
     assertThat(other.err()).contains("dense reference " + imp + ": its seed differs");
+
+    // a run directory holding another run is refused naming the flag, as lth imp does
+    CliRun into = CliRun.of("train", "--method", "acdc", "--steps", "20", "--resume", "--out",
+        imp.toString(), "--device", "cpu");
+    assertThat(into.exit()).isEqualTo(2);
+    assertThat(into.err()).startsWith("lth train: --out");
   }
 
   @Test
