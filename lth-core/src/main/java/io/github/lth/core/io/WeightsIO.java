@@ -35,13 +35,18 @@ public final class WeightsIO {
    */
   public static void write(Weights weights, Path file) throws IOException {
     FileFormat format = FileFormat.of(file, "write");
+    format.write(file, entries(weights), false);
+  }
+
+  /** The arrays {@link #write} stores, one float32 entry per tensor in order. */
+  static List<Npz.Entry> entries(Weights weights) {
     List<Npz.Entry> entries = new ArrayList<>();
     for (String name : weights.names()) {
       long[] shape = weights.shape(name);
       entries.add(new Npz.Entry(name, Dtype.FLOAT32, shape,
           ArrayData.float32(weights.view(name)), 4L * weights.view(name).remaining()));
     }
-    format.write(file, entries, false);
+    return entries;
   }
 
   /**
