@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
         ReportCommand.class,
         TransferCommand.class,
         ReproduceCommand.class,
+        ExportCommand.class,
         CommandLine.HelpCommand.class,
     },
     footer = {
@@ -40,6 +41,7 @@ import picocli.CommandLine.Spec;
         "  lth compare m_seed1.npz m_seed2.npz",
         "  lth imp --out runs/lenet && lth branch runs/lenet --control reinit",
         "  lth report runs/lenet",
+        "  lth export runs/lenet --out lenet.lthc",
         "  lth help mask",
         "",
         "Exit codes: 0 success, 2 bad input (one line on stderr), 1 unexpected failure.",
