@@ -361,4 +361,18 @@ class FilterPrunerTest {
     }
     assertThat(kept).containsExactly(20, 16, 13, 10, 8, 6);
   }
+
+  @Test
+  void impRefusesALayoutWithoutFiltersBeforeTraining() {
+    ToyTask task = new ToyTask(1, 2);
+    Imp imp = Imp.builder().setSchedule(PruningSchedules.imp(0.2, 0.5))
+        .optCriterion(FilterCriteria.l1())
+        .optSelector(ParameterSelectors.matching("fc1\\.bias|fc2\\.weight")).build();
+    assertThatThrownBy(() -> imp.run(ToyModel.mlp(20, 12, 8, 3, 4), task))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("criterion: filter-l1 prunes whole filters: layer fc1.bias of shape (12,)"
+            + " follows no layer of rank >= 2: a rank-1 layer can only be pruned with the"
+            + " filters of the layer before it");
+    assertThat(task.startWeights()).as("nothing trained").isEmpty();
+  }
 }
