@@ -111,8 +111,8 @@ class StructuredPruningCommandTest {
         "--out", out.toString(), "--device", "cpu");
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err()).isEqualTo("lth imp: --criterion: filter-l2 prunes whole filters: layer"
-        + " fc1_bias of shape (300,) follows no layer of rank >= 2: a rank-1 layer can only be pruned with the"
-        + " filters of the layer before it\n");
+        + " fc1_bias of shape (300,) follows no layer of rank >= 2: a rank-1 layer can only be"
+        + " pruned with the filters of the layer before it\n");
     assertThat(out).doesNotExist();
   }
 

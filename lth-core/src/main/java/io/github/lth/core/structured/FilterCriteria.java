@@ -11,7 +11,7 @@ import java.nio.FloatBuffer;
  * not scored.
  *
  * <pre>{@code
- * FilterCriterion l1 = FilterCriteria.l1();              // or PruningCriteria.byName("filter-l1", 0)
+ * FilterCriterion l1 = FilterCriteria.l1();   // or PruningCriteria.byName("filter-l1", 0)
  * FilterScores s = l1.scoreFilters(Subnetwork.of(mask, weights));
  * }</pre>
  */
