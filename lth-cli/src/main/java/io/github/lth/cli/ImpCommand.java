@@ -16,9 +16,11 @@ import io.github.lth.core.run.RunStore;
 import io.github.lth.core.prune.ParameterSelector;
 import io.github.lth.core.prune.ParameterSelectors;
 import io.github.lth.core.prune.PruningCriteria;
+import io.github.lth.core.prune.PruningCriterion;
 import io.github.lth.core.rewind.Rewind;
 import io.github.lth.core.rewind.Rewinds;
 import io.github.lth.core.schedule.PruningSchedules;
+import io.github.lth.core.structured.FilterCriterion;
 import io.github.lth.djl.Devices;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.ParamsFiles;
@@ -62,6 +64,11 @@ import picocli.CommandLine.Spec;
             + " remaining weights, rewinds the survivors and trains again, until the next round"
             + " would pass --target-sparsity. Each finished round is written to the run"
             + " directory at once; --resume continues after the last one.",
+        "",
+        "With --criterion filter-l1 or filter-l2 whole output filters go (structured pruning):"
+            + " --rate and --target-sparsity then count filters, each pruned filter takes its"
+            + " bias and BatchNorm entries with it, and the model's structured preset (below)"
+            + " is what is pruned unless --include says otherwise.",
     },
     footer = {
         "",
@@ -77,6 +84,8 @@ import picocli.CommandLine.Spec;
         "  # a self-supervised ticket: rotation prediction, then SimCLR with tau 0.2",
         "  lth imp --task rotnet --epochs 2",
         "  lth imp --task simclr --temperature 0.2 --batch-size 128",
+        "  # structured: 20%% of the remaining conv/fc filters per round, by L1 norm",
+        "  lth imp --model conv2 --criterion filter-l1 --target-sparsity 0.5",
         "  # continue a run that was stopped",
         "  lth imp --data fashion-mnist --out runs/lenet-fmnist --resume",
     })
@@ -89,13 +98,13 @@ final class ImpCommand implements Callable<Integer> {
   TrainingOptions training;
 
   @Option(names = "--target-sparsity", defaultValue = "0.9", paramLabel = "S",
-      description = "Stop at the last round whose sparsity does not pass S, in (0, 1)."
-          + " Default: ${DEFAULT-VALUE}.")
+      description = "Stop at the last round whose sparsity does not pass S, in (0, 1) (the"
+          + " share of filters for filter criteria). Default: ${DEFAULT-VALUE}.")
   double targetSparsity;
 
   @Option(names = "--rate", defaultValue = "0.2", paramLabel = "P",
-      description = "Share of the remaining weights pruned per round, in (0, 1)."
-          + " Default: ${DEFAULT-VALUE}.")
+      description = "Share of the remaining weights (filters, for filter criteria) pruned per"
+          + " round, in (0, 1). Default: ${DEFAULT-VALUE}.")
   double rate;
 
   @Option(names = "--rewind", defaultValue = "init",
@@ -143,7 +152,8 @@ final class ImpCommand implements Callable<Integer> {
     Device dev = Devices.parse(device.device);
     var schedule = PruningSchedules.imp(rate, targetSparsity);
     var pruningCriterion = PruningCriteria.byName(pruning.criterion, seed);
-    ParameterSelector selector = selector(model);
+    ParameterSelector selector = selector(model, pruningCriterion);
+    boolean filters = pruningCriterion instanceof FilterCriterion;
     TrainTestSplit split = setup.loadData();
     ImageDataset train = split.train();
     Rewind rewindTo = parseRewind(setup, split);
@@ -173,9 +183,10 @@ final class ImpCommand implements Callable<Integer> {
           "--out %s already holds a run; add --resume to continue it or choose another --out",
           runDir);
       int rounds = schedule.rounds();
-      out.printf(Locale.ROOT, "lth imp: %s on %s (%s), %s, %d rounds to %.2f%% sparsity, %s steps"
+      out.printf(Locale.ROOT, "lth imp: %s on %s (%s), %s, %d rounds to %.2f%% %s, %s steps"
           + " per round on %s%n", model, data, train, setup.taskName(), rounds,
-          100 * schedule.sparsityAfter(rounds).orElse(0), Table.count(task.totalSteps()), dev);
+          100 * schedule.sparsityAfter(rounds).orElse(0),
+          filters ? "of the filters pruned" : "sparsity", Table.count(task.totalSteps()), dev);
       out.printf("run directory: %s%n", runDir);
       out.flush();
       ImpResult result = imp.toBuilder()
@@ -199,6 +210,10 @@ final class ImpCommand implements Callable<Integer> {
     footer.add("What each --model prunes by default (--include/--exclude override it):");
     // picocli wraps footer lines without indenting them: wrap here, continuation indented
     Models.presets().forEach((name, text) -> footer.addAll(wrap(name + ": " + text, 78)));
+    footer.add("");
+    footer.add("What each --model prunes with --criterion filter-l1|filter-l2 (structured):");
+    Models.structuredPresets().forEach((name, text) -> footer.addAll(wrap(name + ": " + text,
+        78)));
     imp.usageMessage().footer(footer.toArray(new String[0]));
   }
 
@@ -221,8 +236,8 @@ final class ImpCommand implements Callable<Integer> {
   }
 
   /** {@link PruningOptions#selector}, cut to the first --depth layers when given. */
-  private ParameterSelector selector(String model) {
-    ParameterSelector s = pruning.selector(model);
+  private ParameterSelector selector(String model, PruningCriterion criterion) {
+    ParameterSelector s = pruning.selector(model, criterion);
     return depth != null ? s.and(ParameterSelectors.firstLayers(depth)) : s;
   }
 

@@ -11,6 +11,9 @@ import io.github.lth.core.Weights;
 import io.github.lth.core.io.MaskIO;
 import io.github.lth.core.prune.PruningCriteria;
 import io.github.lth.core.prune.PruningCriterion;
+import io.github.lth.core.structured.FilterCriterion;
+import io.github.lth.core.structured.FilterLayout;
+import io.github.lth.core.structured.FilterPruner;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +39,9 @@ import picocli.CommandLine.Spec;
  * expression over the whole name, {@code --exclude} then removes names. With
  * {@code --previous-mask} and neither flag, the previous mask's layers are the prunable ones and
  * its pruned weights stay pruned. Layers are taken in the order of the weights file, which is
- * also the order ties are broken in (lower layer, then lower flat index, pruned first).
+ * also the order ties are broken in (lower layer, then lower flat index, pruned first). A filter
+ * criterion ({@code filter-l1}, {@code filter-l2}) prunes whole filters instead, and {@code
+ * --sparsity} counts filters ({@link FilterPruner#pruneTo}).
  *
  * <pre>{@code
  * lth mask --weights w.npz --sparsity 0.8 --exclude 'fc3\..*' --out m.npz
@@ -55,6 +60,11 @@ import picocli.CommandLine.Spec;
         "Prunable layers: every tensor of rank >= 2 (weights, not biases), or those matching"
             + " --include, minus those matching --exclude; with --previous-mask alone, the"
             + " layers of that mask. Ties are broken by file order, then flat index.",
+        "",
+        "With --criterion filter-l1 or filter-l2 whole output filters (slices along axis 0)"
+            + " are pruned and --sparsity counts filters: S of the filters of the selected"
+            + " layers go. A selected rank-1 layer (bias, BatchNorm gamma or beta) right after a"
+            + " layer with as many filters is pruned with them; pick such layers with --include.",
     },
     footer = {
         "",
@@ -71,6 +81,9 @@ import picocli.CommandLine.Spec;
         "      --sparsity 0.8 --out m.npz",
         "  lth mask --weights w.npz --criterion com.example.MyCriterion \\",
         "      --sparsity 0.8 --out m.npz",
+        "  # structured: half of the filters of conv1 and conv2, biases with them",
+        "  lth mask --weights w.npz --criterion filter-l1 --sparsity 0.5 \\",
+        "      --include 'conv[12]_(weight|bias)' --out m.npz",
     })
 final class MaskCommand implements Callable<Integer> {
 
@@ -82,7 +95,8 @@ final class MaskCommand implements Callable<Integer> {
   Path weightsFile;
 
   @Option(names = "--sparsity", required = true, paramLabel = "S",
-      description = "Target fraction of pruned weights over the prunable layers, in [0, 1).")
+      description = "Target fraction of pruned weights over the prunable layers, in [0, 1)"
+          + " (of pruned filters, for filter criteria).")
   double sparsity;
 
   @Mixin
@@ -135,12 +149,30 @@ final class MaskCommand implements Callable<Integer> {
     Mask current = startingMask(weights, previous, prunable);
     Subnetwork subnetwork = reference == null ? Subnetwork.of(current, weights)
         : Subnetwork.of(current, weights, reference);
-    Scores scores = criterion.score(subnetwork);
-    Mask next = Pruner.pruneTo(current, scores, pruning.scope, sparsity);
+    Mask next;
+    FilterLayout filters = null;
+    if (criterion instanceof FilterCriterion filterCriterion) {
+      filters = filterLayout(current);
+      next = FilterPruner.pruneTo(current, filterCriterion.scoreFilters(subnetwork),
+          pruning.scope, sparsity);
+    } else {
+      Scores scores = criterion.score(subnetwork);
+      next = Pruner.pruneTo(current, scores, pruning.scope, sparsity);
+    }
 
     MaskIO.write(next, outFile);
-    report(next, weights);
+    report(next, weights, filters);
     return 0;
+  }
+
+  /** The filters of the selected layers, or a one-line error naming the layer that does not fit. */
+  private FilterLayout filterLayout(Mask current) {
+    try {
+      return FilterLayout.of(current);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--criterion " + pruning.criterion + ": "
+          + e.getMessage() + " (see --include/--exclude)", e);
+    }
   }
 
   private List<String> selectLayers(Weights weights, Mask previous, Pattern includePattern,
@@ -218,12 +250,24 @@ final class MaskCommand implements Callable<Integer> {
     }
   }
 
-  private void report(Mask mask, Weights weights) {
+  private void report(Mask mask, Weights weights, FilterLayout filters) {
     PrintWriter out = spec.commandLine().getOut();
-    Table table = new Table("layer", "shape", "kept", "total", "sparsity").rightAlignFrom(2);
+    Table table = filters == null
+        ? new Table("layer", "shape", "kept", "total", "sparsity").rightAlignFrom(2)
+        : new Table("layer", "shape", "kept", "total", "sparsity", "filters kept")
+            .rightAlignFrom(2);
     for (String layer : mask.layers()) {
-      table.row(layer, Shapes.format(mask.shape(layer)), Table.count(mask.kept(layer)),
-          Table.count(mask.size(layer)), Table.percent(mask.sparsity(layer)));
+      String shape = Shapes.format(mask.shape(layer));
+      String kept = Table.count(mask.kept(layer));
+      String total = Table.count(mask.size(layer));
+      String sparse = Table.percent(mask.sparsity(layer));
+      if (filters == null) {
+        table.row(layer, shape, kept, total, sparse);
+      } else {
+        boolean filterLayer = filters.groups().stream().anyMatch(g -> g.layer().equals(layer));
+        table.row(layer, shape, kept, total, sparse, filterLayer
+            ? filters.keptFilterCount(mask, layer) + "/" + filters.group(layer).filters() : "");
+      }
     }
     table.print(out);
     out.printf("overall: %s of %s pruned (%s)%n", Table.count(mask.pruned()),

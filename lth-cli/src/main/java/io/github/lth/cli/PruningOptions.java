@@ -2,7 +2,9 @@ package io.github.lth.cli;
 
 import io.github.lth.core.prune.ParameterSelector;
 import io.github.lth.core.prune.ParameterSelectors;
+import io.github.lth.core.prune.PruningCriterion;
 import io.github.lth.core.prune.PruningScope;
+import io.github.lth.core.structured.FilterCriterion;
 import io.github.lth.djl.models.Models;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -22,9 +24,12 @@ import picocli.CommandLine.Option;
 final class PruningOptions {
 
   @Option(names = "--criterion", defaultValue = "magnitude", paramLabel = "NAME",
-      description = "Pruning criterion: magnitude, random, magnitude-change, a registered name,"
-          + " or the fully qualified name of a PruningCriterion class on the class path"
-          + " (./lth adds the jars in $LTH_CLASSPATH). Default: ${DEFAULT-VALUE}.")
+      description = "Pruning criterion: magnitude, random, magnitude-change, filter-l1,"
+          + " filter-l2, a registered name, or the fully qualified name of a PruningCriterion"
+          + " class on the class path (./lth adds the jars in $LTH_CLASSPATH). filter-l1 and"
+          + " filter-l2 prune whole output filters (with their bias and BatchNorm entries) by"
+          + " their L1 or L2 norm; rates and sparsities then count filters, not weights."
+          + " Default: ${DEFAULT-VALUE}.")
   String criterion;
 
   @Option(names = "--scope", defaultValue = "global", paramLabel = "global|layer",
@@ -47,7 +52,16 @@ final class PruningOptions {
    * matches.
    */
   ParameterSelector selector(String model) {
+    return selector(model, null);
+  }
+
+  /**
+   * The same for a run pruned by {@code criterion}: a {@link FilterCriterion}'s preset is the
+   * model's {@link Models#structuredPrunable} (filter layers with their companions).
+   */
+  ParameterSelector selector(String model, PruningCriterion criterion) {
     ParameterSelector s = include != null ? ParameterSelectors.matching(include)
+        : criterion instanceof FilterCriterion ? Models.structuredPrunable(model)
         : Models.defaultPrunable(model);
     return exclude != null ? s.and(ParameterSelectors.excluding(exclude)) : s;
   }

@@ -308,14 +308,14 @@ class MaskCommandTest {
   @Test
   void unknownCriterionIsRejectedListingTheKnownOnes() {
     assertRejected("lth mask: --criterion: unknown criterion 'taylor' (known: magnitude,"
-        + " magnitude-change, random; or a class name on the class path)",
+        + " magnitude-change, random, filter-l1, filter-l2; or a class name on the class path)",
         maskArgs("--sparsity", "0.5", "--criterion", "taylor"));
   }
 
   @Test
   void criterionClassNotOnTheClassPathIsRejected() {
     assertRejected("lth mask: --criterion: class 'com.example.Nope' is not on the class path"
-        + " (known names: magnitude, magnitude-change, random)",
+        + " (known names: magnitude, magnitude-change, random, filter-l1, filter-l2)",
         maskArgs("--sparsity", "0.5", "--criterion", "com.example.Nope"));
   }
 

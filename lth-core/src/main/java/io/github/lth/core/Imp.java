@@ -15,6 +15,8 @@ import io.github.lth.core.rewind.Rewinds;
 import io.github.lth.core.run.RunStore;
 import io.github.lth.core.schedule.PruningSchedule;
 import io.github.lth.core.schedule.PruningSchedules;
+import io.github.lth.core.structured.FilterCriterion;
+import io.github.lth.core.structured.FilterLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -113,6 +115,7 @@ public final class Imp {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     prunable.forEach(p -> shapes.put(p.name(), p.shape()));
     Mask dense = Mask.dense(shapes);
+    checkFilterLayout(dense);
     int rounds = schedule.rounds();
 
     long rewindStep = rewindStep(rewind, task.plan());
@@ -123,6 +126,18 @@ public final class Imp {
       return new Execution<>(model, task, store, rounds, rewindStep).run(dense);
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
+    }
+  }
+
+  /** A filter criterion's layout problems show before round 0 trains, not after it. */
+  private void checkFilterLayout(Mask dense) {
+    if (criterion instanceof FilterCriterion) {
+      try {
+        FilterLayout.of(dense);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("criterion: " + describe(criterion)
+            + " prunes whole filters: " + e.getMessage(), e);
+      }
     }
   }
 

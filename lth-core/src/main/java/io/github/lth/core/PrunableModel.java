@@ -1,6 +1,8 @@
 package io.github.lth.core;
 
 import io.github.lth.core.prune.PruningStep;
+import io.github.lth.core.structured.FilterCriterion;
+import io.github.lth.core.structured.FilterPruner;
 import java.util.List;
 
 /**
@@ -60,19 +62,27 @@ public interface PrunableModel {
    * model contributes to a pruning decision; {@link Pruner} makes it.
    */
   default Scores scores(PruningStep step) {
-    List<String> layers = step.current().layers();
-    Weights w = weights(layers);
-    Subnetwork s = step.reference() == null ? Subnetwork.of(step.current(), w)
-        : Subnetwork.of(step.current(), w, step.reference().toWeights().select(layers));
-    return step.criterion().score(s);
+    return step.criterion().score(hostSubnetwork(step));
   }
 
   /**
-   * Computes the next mask of a pruning round: {@link #scores} decided by {@link Pruner}.
-   * Device-backed models override it to score built-in criteria where the weights live and hand
-   * the device scores to {@link Pruner} with a device kernel; the mask is the same.
+   * Computes the next mask of a pruning round: {@link #scores} decided by {@link Pruner}. A
+   * {@link FilterCriterion} scores whole filters on the host copies instead, and {@link
+   * FilterPruner} prunes whole filters (the round's rate counts filters). Device-backed models
+   * override it to score built-in weight criteria where the weights live and hand the device
+   * scores to {@link Pruner} with a device kernel; the mask is the same.
    */
   default Mask prune(PruningStep step) {
+    if (step.criterion() instanceof FilterCriterion filters) {
+      return FilterPruner.prune(step, filters.scoreFilters(hostSubnetwork(step)));
+    }
     return Pruner.prune(step, scores(step));
+  }
+
+  private Subnetwork hostSubnetwork(PruningStep step) {
+    List<String> layers = step.current().layers();
+    Weights w = weights(layers);
+    return step.reference() == null ? Subnetwork.of(step.current(), w)
+        : Subnetwork.of(step.current(), w, step.reference().toWeights().select(layers));
   }
 }

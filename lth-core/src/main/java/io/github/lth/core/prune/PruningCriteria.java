@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import io.github.lth.core.Scores;
 import io.github.lth.core.Subnetwork;
 import io.github.lth.core.Weights;
+import io.github.lth.core.structured.FilterCriteria;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.SplittableRandom;
  * <pre>{@code
  * PruningCriterion c = PruningCriteria.magnitude();
  * PruningCriterion mine = PruningCriteria.byName("com.example.MyCriterion", 42);
+ * PruningCriterion filters = PruningCriteria.byName("filter-l1", 0);   // whole filters
  * }</pre>
  */
 public final class PruningCriteria {
@@ -96,7 +98,8 @@ public final class PruningCriteria {
   public static List<PruningCriterionProvider> providers() {
     // built-ins first and never shadowed by a provider of the same name further up the path
     List<PruningCriterionProvider> out = new ArrayList<>(List.of(
-        new MagnitudeProvider(), new MagnitudeChangeProvider(), new RandomProvider()));
+        new MagnitudeProvider(), new MagnitudeChangeProvider(), new RandomProvider(),
+        new FilterL1Provider(), new FilterL2Provider()));
     for (PruningCriterionProvider p : ServiceLoader.load(PruningCriterionProvider.class,
         classLoader())) {
       if (p.getClass().getEnclosingClass() != PruningCriteria.class) {
@@ -264,6 +267,44 @@ public final class PruningCriteria {
     @Override
     public PruningCriterion create(long seed) {
       return random(seed);
+    }
+  }
+
+  /** Registers {@code filter-l1}: {@link FilterCriteria#l1()}. */
+  public static final class FilterL1Provider implements PruningCriterionProvider {
+    @Override
+    public String name() {
+      return "filter-l1";
+    }
+
+    @Override
+    public String description() {
+      return "L1 norm of each output filter; prunes whole filters with their bias and BatchNorm"
+          + " (rates count filters)";
+    }
+
+    @Override
+    public PruningCriterion create(long seed) {
+      return FilterCriteria.l1();
+    }
+  }
+
+  /** Registers {@code filter-l2}: {@link FilterCriteria#l2()}. */
+  public static final class FilterL2Provider implements PruningCriterionProvider {
+    @Override
+    public String name() {
+      return "filter-l2";
+    }
+
+    @Override
+    public String description() {
+      return "L2 norm of each output filter; prunes whole filters with their bias and BatchNorm"
+          + " (rates count filters)";
+    }
+
+    @Override
+    public PruningCriterion create(long seed) {
+      return FilterCriteria.l2();
     }
   }
 }

@@ -8,6 +8,7 @@ import io.github.lth.core.Mask;
 import io.github.lth.core.Scores;
 import io.github.lth.core.Subnetwork;
 import io.github.lth.core.Weights;
+import io.github.lth.core.structured.FilterCriteria;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -19,11 +20,11 @@ class PruningCriteriaTest {
   /**
    * The known names as messages list them today: in class-path order, where Surefire puts the
    * test classes (and so the test provider) before lth-core's own. Becomes
-   * "magnitude, magnitude-change, random, test-negated-magnitude" with the fix described on
-   * {@link #providersListTheBuiltInsFirst}.
+   * "magnitude, magnitude-change, random, filter-l1, filter-l2, test-negated-magnitude" with the
+   * fix described on {@link #providersListTheBuiltInsFirst}.
    */
   private static final String KNOWN =
-      "magnitude, magnitude-change, random, test-negated-magnitude";
+      "magnitude, magnitude-change, random, filter-l1, filter-l2, test-negated-magnitude";
 
   private static final Weights W = Weights.builder()
       .put("a", new long[] {2, 3}, new float[] {1.5f, -2, -0.0f, 0, Float.MIN_VALUE, -1e-30f})
@@ -149,17 +150,21 @@ class PruningCriteriaTest {
     PruningCriterion random = PruningCriteria.byName("random", 42);
     assertThat(random).isInstanceOf(PruningCriteria.RandomScores.class);
     assertThat(((PruningCriteria.RandomScores) random).seed()).isEqualTo(42);
+    assertThat(PruningCriteria.byName("filter-l1", 0)).isSameAs(FilterCriteria.l1())
+        .hasToString("filter-l1");
+    assertThat(PruningCriteria.byName("filter-l2", 0)).isSameAs(FilterCriteria.l2())
+        .hasToString("filter-l2");
   }
 
   @Test
   void namesListTheBuiltInsInOrderAndTheTestProvider() {
     List<String> names = PruningCriteria.names();
-    assertThat(names).hasSize(4)
-        .containsSubsequence("magnitude", "magnitude-change", "random")
+    assertThat(names).hasSize(6)
+        .containsSubsequence("magnitude", "magnitude-change", "random", "filter-l1", "filter-l2")
         .contains("test-negated-magnitude");
     assertThat(String.join(", ", names)).isEqualTo(KNOWN);
     List<PruningCriterionProvider> providers = PruningCriteria.providers();
-    assertThat(providers).hasSize(4);
+    assertThat(providers).hasSize(6);
     for (PruningCriterionProvider p : providers) {
       switch (p.name()) {
         case "magnitude" -> assertThat(p.description())
@@ -168,6 +173,10 @@ class PruningCriteriaTest {
             .isEqualTo("|w - w0|, movement from the reference weights");
         case "random" -> assertThat(p.description())
             .isEqualTo("uniform random scores from the seed");
+        case "filter-l1" -> assertThat(p.description()).isEqualTo("L1 norm of each output filter;"
+            + " prunes whole filters with their bias and BatchNorm (rates count filters)");
+        case "filter-l2" -> assertThat(p.description()).isEqualTo("L2 norm of each output filter;"
+            + " prunes whole filters with their bias and BatchNorm (rates count filters)");
         default -> assertThat(p.description()).as("the default description is the name")
             .isEqualTo("test-negated-magnitude");
       }
@@ -177,7 +186,7 @@ class PruningCriteriaTest {
   @Test
   void providersListTheBuiltInsFirst() {
     assertThat(PruningCriteria.names()).containsExactly("magnitude", "magnitude-change", "random",
-        "test-negated-magnitude");
+        "filter-l1", "filter-l2", "test-negated-magnitude");
   }
 
   @Test

@@ -107,6 +107,70 @@ public final class Models {
   }
 
   /**
+   * What a filter criterion ({@code filter-l1}, {@code filter-l2}) prunes for a built-in model:
+   * filter layers with their companions (see {@link io.github.lth.core.structured.FilterLayout}),
+   * chosen so that every pruned channel can be physically removed, its output being exactly zero:
+   *
+   * <ul>
+   *   <li>{@code lenet300}: {@code fc1} and {@code fc2}, weight and bias;
+   *   <li>{@code conv2/4/6}: every convolution's weight and bias, and {@code fc1}, {@code fc2}
+   *       weight and bias; never the head {@code fc3};
+   *   <li>{@code vgg16}: every convolution's weight and bias with its BatchNorm's gamma and beta;
+   *   <li>{@code resnet20}, {@code resnet18}: only the first convolution of each residual block
+   *       ({@code stage*_block*_conv1_weight}) with that block's {@code bn1_gamma} and {@code
+   *       bn1_beta}. The block's second convolution, the stem and the shortcuts feed the residual
+   *       sum, whose channels cannot be removed one layer at a time.
+   * </ul>
+   *
+   * <pre>{@code
+   * Imp.builder().optCriterion(FilterCriteria.l1()).optSelector(Models.structuredPrunable("vgg16"))
+   * }</pre>
+   *
+   * @throws IllegalArgumentException for an unknown model name
+   */
+  public static ParameterSelector structuredPrunable(String modelName) {
+    checkKnown(modelName);
+    switch (modelName) {
+      case "lenet300":
+        return ParameterSelectors.matching("fc[12]_(weight|bias)");
+      case "resnet20":
+      case "resnet18":
+        return ParameterSelectors.matching(
+            "stage\\d+_block\\d+_(conv1_weight|bn1_gamma|bn1_beta)");
+      case "vgg16":
+        return ParameterSelectors.matching("conv\\d+_(weight|bias)|bn\\d+_(gamma|beta)");
+      default:
+        return ParameterSelectors.matching("conv\\d+_(weight|bias)|fc[12]_(weight|bias)");
+    }
+  }
+
+  /**
+   * One line saying what {@link #structuredPrunable} prunes for the model, for {@code --help}
+   * and the README.
+   *
+   * <pre>{@code
+   * System.out.println("resnet20: " + Models.structuredPresetDescription("resnet20"));
+   * }</pre>
+   *
+   * @throws IllegalArgumentException for an unknown model name
+   */
+  public static String structuredPresetDescription(String modelName) {
+    checkKnown(modelName);
+    switch (modelName) {
+      case "lenet300":
+        return "filters (neurons) of fc1 and fc2 with their biases";
+      case "resnet20":
+      case "resnet18":
+        return "filters of each residual block's first convolution with its bn1 gamma and beta"
+            + " (the residual sum's channels stay)";
+      case "vgg16":
+        return "filters of every convolution with its bias and BatchNorm gamma and beta";
+      default:
+        return "filters of every convolution and of fc1, fc2, with their biases; fc3 stays";
+    }
+  }
+
+  /**
    * One line saying what {@link #defaultPrunable} prunes for the model and after which paper,
    * for {@code --help} and the README.
    *
@@ -130,6 +194,15 @@ public final class Models {
         return "all linear and convolution weights except the output layer; biases dense"
             + " (Frankle & Carbin 2019)";
     }
+  }
+
+  /** Every model's {@link #structuredPresetDescription}, in the order of {@link #names()}. */
+  public static Map<String, String> structuredPresets() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String name : NAMES) {
+      out.put(name, structuredPresetDescription(name));
+    }
+    return Collections.unmodifiableMap(out);
   }
 
   /** Every model's {@link #presetDescription}, in the order of {@link #names()}. */
