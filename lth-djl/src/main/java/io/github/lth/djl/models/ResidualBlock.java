@@ -58,14 +58,18 @@ public final class ResidualBlock extends AbstractBlock {
   }
 
   /**
-   * A residual block of the given, uninitialized parts, under the same child names as the
-   * blocks the public constructor builds: for a block whose inner width (conv1's filters, bn1)
-   * differs from its output width, as after removing pruned channels. The parts must fit one
-   * another; {@link #initialize} reports it when they do not.
+   * A residual block of the given, uninitialized parts, under the child names the public
+   * constructor uses (so parameter names are the same): for a block whose inner width (conv1's
+   * filters) differs from its output width, as after removing pruned channels. Input widths are
+   * inferred at initialization; an identity shortcut needs conv2 to keep the input's width.
    *
    * <pre>{@code
-   * Block narrow = ResidualBlock.ofParts(conv3x3With12Filters, new12ChannelNorm, conv3x3With16Filters,
-   *     bn2, null);   // 16 -> 12 -> 16 channels, identity shortcut
+   * Block conv1 = Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
+   *     .setFilters(12).optBias(false).build();                 // 16 -> 12 channels
+   * Block conv2 = Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
+   *     .setFilters(16).optBias(false).build();                 // 12 -> 16 channels
+   * ResidualBlock narrow = ResidualBlock.ofParts(conv1, BatchNorm.builder().build(), conv2,
+   *     BatchNorm.builder().build(), null);                     // identity shortcut
    * }</pre>
    *
    * @param shortcut the projection, or null for the identity

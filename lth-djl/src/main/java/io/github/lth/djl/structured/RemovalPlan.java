@@ -58,11 +58,12 @@ public record RemovalPlan(List<Layer> layers, long parametersBefore, long parame
   @Override
   public String toString() {
     int width = layers.stream().mapToInt(l -> l.name().length()).max().orElse(5);
-    String row = "%-" + width + "s  %-6s  in %5d -> %-5d  out %5d -> %-5d%s%n";
+    String row = "%-" + width + "s  %-6s  in %5d -> %-5d  out %5d -> %-5d%s";
     StringBuilder s = new StringBuilder();
     for (Layer l : layers) {
-      s.append(String.format(Locale.ROOT, row, l.name(), l.type(), l.inputsBefore(), l.inputsAfter(), l.outputsBefore(),
-          l.outputsAfter(), l.outputsFixed() ? "  (outputs fixed)" : ""));
+      s.append(String.format(Locale.ROOT, row, l.name(), l.type(), l.inputsBefore(),
+          l.inputsAfter(), l.outputsBefore(), l.outputsAfter(),
+          l.outputsFixed() ? "  (outputs fixed)" : "").stripTrailing()).append('\n');
     }
     double share = parametersBefore == 0 ? 1 : (double) parametersAfter / parametersBefore;
     s.append(String.format(Locale.ROOT,
