@@ -12,6 +12,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Optional;
 
 /**
  * The basic residual block of the CIFAR ResNets (He et al. 2016): {@code relu(bn2(conv2(relu(
@@ -40,19 +41,52 @@ public final class ResidualBlock extends AbstractBlock {
    *     the stride is not 1 or the input has a different number of channels
    */
   public ResidualBlock(int channels, int stride, boolean projection) {
+    this(Layers.conv3x3(channels, checkedStride(channels, stride, projection), false),
+        Layers.batchNorm(), Layers.conv3x3(channels, 1, false), Layers.batchNorm(),
+        projection ? new NamedSequentialBlock()
+            .add("conv", Layers.conv1x1(channels, stride, false))
+            .add("bn", Layers.batchNorm())
+            : null);
+  }
+
+  private ResidualBlock(Block conv1, Block bn1, Block conv2, Block bn2, Block shortcut) {
+    this.conv1 = addNamed("conv1", conv1);
+    this.bn1 = addNamed("bn1", bn1);
+    this.conv2 = addNamed("conv2", conv2);
+    this.bn2 = addNamed("bn2", bn2);
+    this.shortcut = shortcut == null ? null : addNamed("shortcut", shortcut);
+  }
+
+  /**
+   * A residual block of the given, uninitialized parts, under the child names the public
+   * constructor uses (so parameter names are the same): for a block whose inner width (conv1's
+   * filters) differs from its output width, as after removing pruned channels. Input widths are
+   * inferred at initialization; an identity shortcut needs conv2 to keep the input's width.
+   *
+   * <pre>{@code
+   * Block conv1 = Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
+   *     .setFilters(12).optBias(false).build();                 // 16 -> 12 channels
+   * Block conv2 = Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
+   *     .setFilters(16).optBias(false).build();                 // 12 -> 16 channels
+   * ResidualBlock narrow = ResidualBlock.ofParts(conv1, BatchNorm.builder().build(), conv2,
+   *     BatchNorm.builder().build(), null);                     // identity shortcut
+   * }</pre>
+   *
+   * @param shortcut the projection, or null for the identity
+   */
+  public static ResidualBlock ofParts(Block conv1, Block bn1, Block conv2, Block bn2,
+      Block shortcut) {
+    checkArgument(conv1 != null && bn1 != null && conv2 != null && bn2 != null,
+        "a residual block needs conv1, bn1, conv2 and bn2");
+    return new ResidualBlock(conv1, bn1, conv2, bn2, shortcut);
+  }
+
+  private static int checkedStride(int channels, int stride, boolean projection) {
     checkArgument(channels > 0, "residual block channels must be positive: %s", channels);
     checkArgument(stride > 0, "residual block stride must be positive: %s", stride);
     checkArgument(projection || stride == 1,
         "residual block with stride %s needs a projection shortcut", stride);
-    conv1 = addNamed("conv1", Layers.conv3x3(channels, stride, false));
-    bn1 = addNamed("bn1", Layers.batchNorm());
-    conv2 = addNamed("conv2", Layers.conv3x3(channels, 1, false));
-    bn2 = addNamed("bn2", Layers.batchNorm());
-    shortcut = projection
-        ? addNamed("shortcut", new NamedSequentialBlock()
-            .add("conv", Layers.conv1x1(channels, stride, false))
-            .add("bn", Layers.batchNorm()))
-        : null;
+    return stride;
   }
 
   private Block addNamed(String name, Block block) {
@@ -64,6 +98,31 @@ public final class ResidualBlock extends AbstractBlock {
   /** Whether the shortcut is a projection rather than the identity. */
   public boolean hasProjection() {
     return shortcut != null;
+  }
+
+  /** The first convolution, {@code relu(bn1(conv1(x)))} feeding conv2. */
+  public Block conv1() {
+    return conv1;
+  }
+
+  /** The BatchNorm after {@link #conv1}. */
+  public Block bn1() {
+    return bn1;
+  }
+
+  /** The second convolution, whose output joins the shortcut's in the residual sum. */
+  public Block conv2() {
+    return conv2;
+  }
+
+  /** The BatchNorm after {@link #conv2}. */
+  public Block bn2() {
+    return bn2;
+  }
+
+  /** The projection shortcut (1×1 convolution + BatchNorm), or empty for the identity. */
+  public Optional<Block> shortcut() {
+    return Optional.ofNullable(shortcut);
   }
 
   @Override
