@@ -170,55 +170,76 @@ public final class CsrMatrix {
    * @throws IllegalArgumentException naming the layer if a length does not fit
    */
   public float[] multiply(float[] input, int batch, float[] bias) {
-    checkInput(input, batch, bias);
+    checkArgument(batch >= 1, "layer %s: batch must be at least 1, not %s", name, batch);
+    checkArgument(input.length == (long) batch * columns,
+        "layer %s: an input of %s values for batch %s x %s inputs", name, input.length, batch,
+        columns);
+    checkBias(bias);
     float[] out = new float[batch * rows];
     if (batch == 1) {
       multiplyVector(input, bias, out);
       return out;
     }
-    float[] inputT = transpose(input, batch, columns);
-    float[] outT = new float[batch * rows];
-    multiplyBatchInner(inputT, batch, bias, outT);
-    transposeInto(outT, rows, batch, out);
-    return out;
+    float[][] outT = new float[rows][batch];
+    multiplyFeatureMajor(featureMajor(input, batch, columns), bias, outT);
+    return sampleMajor(outT);
   }
 
   /**
-   * {@code y = x Wᵀ + b} in the feature-major layout: {@code inputT} is {@code [columns, batch]}
-   * (feature c of sample s at {@code c * batch + s}), the result is written to {@code outputT},
-   * {@code [rows, batch]}. Layers chained in this layout need no transposes between them; each
-   * stored weight then updates a whole contiguous batch, a loop the JIT vectorizes.
+   * {@code y = x Wᵀ + b} for a batch in the feature-major layout: {@code inputT[c]} holds
+   * feature {@code c} of every sample ({@code columns} arrays of length {@code batch}), and
+   * {@code outputT[r]} receives output {@code r} of every sample ({@code rows} arrays of the same
+   * length). Layers chained in this layout need no transposes between them, and each stored
+   * weight updates one contiguous array from index 0, a loop the JIT vectorizes.
    *
    * <pre>{@code
-   * m.multiplyFeatureMajor(xT, 64, bias, yT);
+   * float[][] yT = new float[m.rows()][64];
+   * m.multiplyFeatureMajor(CsrMatrix.featureMajor(x, 64, m.columns()), bias, yT);
    * }</pre>
    *
    * @throws IllegalArgumentException naming the layer if a length does not fit
    */
-  public void multiplyFeatureMajor(float[] inputT, int batch, float[] bias, float[] outputT) {
-    checkInput(inputT, batch, bias);
-    checkArgument(outputT.length == (long) batch * rows,
-        "layer %s: an output of %s values for batch %s x %s outputs", name, outputT.length,
-        batch, rows);
-    if (batch == 1) {
-      multiplyVector(inputT, bias, outputT);
-    } else {
-      multiplyBatchInner(inputT, batch, bias, outputT);
+  public void multiplyFeatureMajor(float[][] inputT, float[] bias, float[][] outputT) {
+    checkArgument(inputT.length == columns && outputT.length == rows,
+        "layer %s: %s input and %s output features for a [%s, %s] matrix", name,
+        inputT.length, outputT.length, rows, columns);
+    checkBias(bias);
+    int batch = rows > 0 ? outputT[0].length : columns > 0 ? inputT[0].length : 0;
+    for (float[] x : inputT) {
+      checkArgument(x.length == batch, "layer %s: input features of %s and %s samples", name,
+          x.length, batch);
+    }
+    for (float[] y : outputT) {
+      checkArgument(y.length == batch, "layer %s: output features of %s and %s samples", name,
+          y.length, batch);
+    }
+    int[] start = rowStart;
+    int[] col = columnIndex;
+    float[] v = values;
+    for (int r = 0; r < rows; r++) {
+      float[] acc = outputT[r];
+      Arrays.fill(acc, bias == null ? 0f : bias[r]);
+      for (int k = start[r]; k < start[r + 1]; k++) {
+        float w = v[k];
+        float[] x = inputT[col[k]];
+        for (int s = 0; s < batch; s++) {
+          acc[s] += w * x[s];
+        }
+      }
     }
   }
 
-  private void checkInput(float[] input, int batch, float[] bias) {
-    checkArgument(batch >= 1, "layer %s: batch must be at least 1, not %s", name, batch);
-    checkArgument(input.length == (long) batch * columns,
-        "layer %s: an input of %s values for batch %s x %s inputs", name, input.length, batch,
-        columns);
-    checkArgument(bias == null || bias.length == rows,
-        "layer %s: a bias of %s values for %s outputs", name,
-        bias == null ? 0 : bias.length, rows);
-  }
-
-  /** One sample: a gathered dot product per row. */
-  private void multiplyVector(float[] x, float[] bias, float[] out) {
+  /**
+   * One sample, {@code y = W x + b}, into {@code out} (length {@code rows}); the kernel of batch
+   * 1, without allocation.
+   *
+   * @throws IllegalArgumentException naming the layer if a length does not fit
+   */
+  public void multiplyVector(float[] x, float[] bias, float[] out) {
+    checkArgument(x.length == columns && out.length == rows,
+        "layer %s: an input of %s and an output of %s values for a [%s, %s] matrix", name,
+        x.length, out.length, rows, columns);
+    checkBias(bias);
     int[] start = rowStart;
     int[] col = columnIndex;
     float[] v = values;
@@ -243,38 +264,41 @@ public final class CsrMatrix {
     }
   }
 
-  /** Feature-major batch: for each stored weight, out[row, :] += w · x[column, :]. */
-  private void multiplyBatchInner(float[] xT, int batch, float[] bias, float[] outT) {
-    int[] start = rowStart;
-    int[] col = columnIndex;
-    float[] v = values;
-    for (int r = 0; r < rows; r++) {
-      int o = r * batch;
-      Arrays.fill(outT, o, o + batch, bias == null ? 0f : bias[r]);
-      for (int k = start[r]; k < start[r + 1]; k++) {
-        float w = v[k];
-        int xi = col[k] * batch;
-        for (int s = 0; s < batch; s++) {
-          outT[o + s] += w * xT[xi + s];
-        }
-      }
-    }
+  private void checkBias(float[] bias) {
+    checkArgument(bias == null || bias.length == rows,
+        "layer %s: a bias of %s values for %s outputs", name,
+        bias == null ? 0 : bias.length, rows);
   }
 
-  /** {@code [n, m]} row-major to {@code [m, n]} row-major. */
-  static float[] transpose(float[] a, int n, int m) {
-    float[] out = new float[a.length];
-    transposeInto(a, n, m, out);
+  /**
+   * A row-major {@code [batch, features]} batch in the feature-major layout: {@code features}
+   * arrays of length {@code batch}.
+   */
+  public static float[][] featureMajor(float[] input, int batch, int features) {
+    checkArgument(batch >= 1 && input.length == (long) batch * features,
+        "an input of %s values for batch %s x %s features", input.length, batch, features);
+    float[][] out = new float[features][batch];
+    for (int s = 0; s < batch; s++) {
+      int base = s * features;
+      for (int f = 0; f < features; f++) {
+        out[f][s] = input[base + f];
+      }
+    }
     return out;
   }
 
-  static void transposeInto(float[] a, int n, int m, float[] out) {
-    for (int i = 0; i < n; i++) {
-      int base = i * m;
-      for (int j = 0; j < m; j++) {
-        out[j * n + i] = a[base + j];
+  /** The feature-major {@code outputT} as a row-major {@code [batch, features]} batch. */
+  public static float[] sampleMajor(float[][] outputT) {
+    int features = outputT.length;
+    int batch = features == 0 ? 0 : outputT[0].length;
+    float[] out = new float[batch * features];
+    for (int f = 0; f < features; f++) {
+      float[] y = outputT[f];
+      for (int s = 0; s < batch; s++) {
+        out[s * features + f] = y[s];
       }
     }
+    return out;
   }
 
   @Override

@@ -182,27 +182,40 @@ public final class SparseMlp {
     checkArgument(input.length == (long) batch * inputSize(),
         "an input of %s values for batch %s x %s inputs of layer %s", input.length, batch,
         inputSize(), layers.get(0).name());
-    // activations stay feature-major ([features, batch]) from the first layer to the last, so
-    // a batch is transposed once on the way in and once on the way out; for one sample both
-    // layouts are the same
-    float[] x = batch == 1 ? input : CsrMatrix.transpose(input, batch, inputSize());
+    if (batch == 1) {
+      float[] x = input;
+      for (int l = 0; l < layers.size(); l++) {
+        CsrMatrix m = layers.get(l);
+        float[] y = new float[m.rows()];
+        m.multiplyVector(x, biases[l], y);
+        if (l < layers.size() - 1) {
+          relu(y);
+        }
+        x = y;
+      }
+      return x;
+    }
+    // activations stay feature-major ([features][batch]) from the first layer to the last, so
+    // a batch is transposed once on the way in and once on the way out
+    float[][] x = CsrMatrix.featureMajor(input, batch, inputSize());
     for (int l = 0; l < layers.size(); l++) {
       CsrMatrix m = layers.get(l);
-      float[] y = new float[batch * m.rows()];
-      m.multiplyFeatureMajor(x, batch, biases[l], y);
+      float[][] y = new float[m.rows()][batch];
+      m.multiplyFeatureMajor(x, biases[l], y);
       if (l < layers.size() - 1) {
-        for (int i = 0; i < y.length; i++) {
-          y[i] = Math.max(y[i], 0f);
+        for (float[] feature : y) {
+          relu(feature);
         }
       }
       x = y;
     }
-    if (batch == 1) {
-      return x;
+    return CsrMatrix.sampleMajor(x);
+  }
+
+  private static void relu(float[] v) {
+    for (int i = 0; i < v.length; i++) {
+      v[i] = Math.max(v[i], 0f);
     }
-    float[] out = new float[x.length];
-    CsrMatrix.transposeInto(x, outputSize(), batch, out);
-    return out;
   }
 
   @Override

@@ -125,10 +125,19 @@ class CsrMatrixTest {
     float[] x = gaussian(rng, batch * cols);
     float[] bias = gaussian(rng, rows);
     CsrMatrix m = CsrMatrix.of("fc", w, rows, cols, keep);
-    float[] outT = new float[rows * batch];
-    m.multiplyFeatureMajor(CsrMatrix.transpose(x, batch, cols), batch, bias, outT);
-    assertThat(CsrMatrix.transpose(outT, rows, batch)).containsExactly(m.multiply(x, batch,
-        bias));
+    float[][] xT = CsrMatrix.featureMajor(x, batch, cols);
+    assertThat(xT[4][2]).isEqualTo(x[2 * cols + 4]);
+    float[][] outT = new float[rows][batch];
+    m.multiplyFeatureMajor(xT, bias, outT);
+    float[] y = CsrMatrix.sampleMajor(outT);
+    assertThat(y[3 * rows + 5]).isEqualTo(outT[5][3]);
+    assertClose(y, dense(w, keep, rows, cols, x, batch, bias), w, x, rows, cols, batch,
+        "feature-major");
+    assertThat(y).containsExactly(m.multiply(x, batch, bias));
+    // one sample through the vector kernel
+    float[] one = new float[rows];
+    m.multiplyVector(Arrays.copyOf(x, cols), bias, one);
+    assertClose(one, dense(w, keep, rows, cols, x, 1, bias), w, x, rows, cols, 1, "vector");
   }
 
   @Test
@@ -141,8 +150,14 @@ class CsrMatrixTest {
         .hasMessage("layer fc1_weight: batch must be at least 1, not 0");
     assertThatThrownBy(() -> m.multiply(new float[3], 1, new float[3]))
         .hasMessage("layer fc1_weight: a bias of 3 values for 2 outputs");
-    assertThatThrownBy(() -> m.multiplyFeatureMajor(new float[6], 2, null, new float[3]))
-        .hasMessage("layer fc1_weight: an output of 3 values for batch 2 x 2 outputs");
+    assertThatThrownBy(() -> m.multiplyFeatureMajor(new float[3][2], null, new float[3][2]))
+        .hasMessage("layer fc1_weight: 3 input and 3 output features for a [2, 3] matrix");
+    assertThatThrownBy(() -> m.multiplyFeatureMajor(new float[][] {{1, 2}, {3}, {4, 5}}, null,
+        new float[2][2]))
+        .hasMessage("layer fc1_weight: input features of 1 and 2 samples");
+    assertThatThrownBy(() -> m.multiplyVector(new float[3], null, new float[3]))
+        .hasMessage("layer fc1_weight: an input of 3 and an output of 3 values for a [2, 3]"
+            + " matrix");
     assertThatThrownBy(() -> CsrMatrix.of("fc", new float[5], 2, 3, null))
         .hasMessage("layer fc: 5 weight values for a [2, 3] matrix");
     assertThatThrownBy(() -> CsrMatrix.of("fc", new float[6], 2, 3, new boolean[5]))
