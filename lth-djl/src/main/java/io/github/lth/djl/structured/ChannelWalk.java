@@ -47,8 +47,10 @@ final class ChannelWalk {
   private final Map<String, ParameterCut> cuts = new LinkedHashMap<>();
   private final List<RemovalPlan.Layer> layers = new ArrayList<>();
   private final NDManager scratch;
+  private final int channelMultiple;
 
-  private ChannelWalk(Block block, NDManager scratch) {
+  private ChannelWalk(Block block, NDManager scratch, int channelMultiple) {
+    this.channelMultiple = channelMultiple;
     for (Pair<String, Parameter> p : block.getParameters()) {
       names.put(p.getValue(), p.getKey());
     }
@@ -56,14 +58,16 @@ final class ChannelWalk {
   }
 
   /** Walks the model's current (masked) weights. */
-  static Result walk(DjlModel model) {
+  static Result walk(DjlModel model, int channelMultiple) {
+    checkArgument(channelMultiple >= 1, "channel removal: channel multiple must be positive: %s",
+        channelMultiple);
     checkArgument(model.weightView().isEmpty(), "channel removal: the model computes with a"
         + " weight view (soft-threshold reparametrization), not with its parameters; clear the"
         + " view, or apply the mask it defines, first");
     Block block = model.block();
     Shape input = model.inputShape();
     try (NDManager scratch = model.manager().newSubManager()) {
-      ChannelWalk walk = new ChannelWalk(block, scratch);
+      ChannelWalk walk = new ChannelWalk(block, scratch, channelMultiple);
       Block rebuilt = block instanceof HeadedBlock hb ? walk.headed(hb, input)
           : walk.rebuild(block, "", input, KeptChannels.allOf(input), Downstream.FIXED, true)
               .block();
@@ -279,10 +283,26 @@ final class ChannelWalk {
         companions.add(v);
       }
     }
-    int[] kept = IntStream.range(0, filters)
-        .filter(f -> !isZero(w, f * row, row) || companions.stream().anyMatch(c -> c[f] != 0))
-        .toArray();
-    return kept.length > 0 ? kept : new int[] {0};
+    boolean[] keep = new boolean[filters];
+    int count = 0;
+    for (int f = 0; f < filters; f++) {
+      int at = f;
+      keep[f] = !isZero(w, f * row, row) || companions.stream().anyMatch(c -> c[at] != 0);
+      count += keep[f] ? 1 : 0;
+    }
+    // zero channels kept back to round the width up compute zeros, so outputs do not change
+    int wanted = Math.min(filters, Math.max(1, roundUp(count, channelMultiple)));
+    for (int f = 0; f < filters && count < wanted; f++) {
+      if (!keep[f]) {
+        keep[f] = true;
+        count++;
+      }
+    }
+    return IntStream.range(0, filters).filter(f -> keep[f]).toArray();
+  }
+
+  private static int roundUp(int count, int multiple) {
+    return (count + multiple - 1) / multiple * multiple;
   }
 
   private static boolean isZero(float[] values, int from, int length) {
