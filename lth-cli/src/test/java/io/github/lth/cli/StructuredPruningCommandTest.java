@@ -166,7 +166,8 @@ class StructuredPruningCommandTest {
                 ("conv2.weight", ["conv2.bias"]), ("fc.weight", ["fc.bias"])]
       def norms(name, p):
           rows = w[name].reshape(w[name].shape[0], -1).astype(np.float64)
-          return np.abs(rows).sum(1) if p == 1 else np.sqrt((rows ** 2).sum(1))
+          n = rows.shape[1]
+          return np.abs(rows).sum(1) / n if p == 1 else np.sqrt((rows ** 2).sum(1) / n)
       def prune(members, p, want):
           score = np.concatenate([norms(groups[g][0], p) for g in members])
           layer = np.concatenate([np.full(w[groups[g][0]].shape[0], g) for g in members])
@@ -251,7 +252,7 @@ class StructuredPruningCommandTest {
   }
 
   /** A tiny IDX data set of random {@code side}×{@code side} images, so Conv-2 runs in seconds. */
-  private static String idxDirectory(Path dir, int n, int side) throws IOException {
+  static String idxDirectory(Path dir, int n, int side) throws IOException {
     Files.createDirectories(dir);
     Random rng = new Random(3);
     byte[] images = new byte[n * side * side];

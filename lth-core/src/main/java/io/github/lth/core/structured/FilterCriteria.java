@@ -6,9 +6,13 @@ import java.nio.FloatBuffer;
 
 /**
  * The built-in filter criteria: the L1 and L2 norms of each filter's kept weights (Li et al.
- * 2017, "Pruning Filters for Efficient ConvNets", rank filters by their L1 norm). Only the
- * filter's row counts; its companions (bias, BatchNorm gamma and beta) are pruned with it but
- * not scored.
+ * 2017, "Pruning Filters for Efficient ConvNets", rank filters by their L1 norm), taken per
+ * weight of the filter: the L1 norm divided by the filter's size n (the mean |w|, pruned weights
+ * counting as 0) and the L2 norm divided by √n (the root mean square). Within a layer every
+ * filter has the same n, so the order is exactly the norms' order; across layers (a global
+ * scope) the raw norms would compare a 3×3×1 filter's 9 weights with a linear neuron's thousands
+ * and prune whole early layers first, cutting the network. Only the filter's row counts; its
+ * companions (bias, BatchNorm gamma and beta) are pruned with it but not scored.
  *
  * <pre>{@code
  * FilterCriterion l1 = FilterCriteria.l1();   // or PruningCriteria.byName("filter-l1", 0)
@@ -18,12 +22,12 @@ import java.nio.FloatBuffer;
 public final class FilterCriteria {
   private FilterCriteria() {}
 
-  /** Σ|w| over the kept weights of each filter. */
+  /** Σ|w| / n over the kept weights of each filter of n weights. */
   public static FilterCriterion l1() {
     return L1.INSTANCE;
   }
 
-  /** √(Σw²) over the kept weights of each filter. */
+  /** √(Σw² / n) over the kept weights of each filter of n weights. */
   public static FilterCriterion l2() {
     return L2.INSTANCE;
   }
@@ -56,7 +60,7 @@ public final class FilterCriteria {
     double score(FloatBuffer maskedFilter);
   }
 
-  /** Σ|w| per filter. */
+  /** Σ|w| / n per filter of n weights. */
   public static final class L1 implements FilterCriterion {
     static final L1 INSTANCE = new L1();
 
@@ -65,11 +69,12 @@ public final class FilterCriteria {
     @Override
     public FilterScores scoreFilters(Subnetwork s) {
       return map(s, row -> {
+        int n = row.remaining();
         double sum = 0;
         while (row.hasRemaining()) {
           sum += Math.abs(row.get());
         }
-        return sum;
+        return sum / n;
       });
     }
 
@@ -79,7 +84,7 @@ public final class FilterCriteria {
     }
   }
 
-  /** √(Σw²) per filter. */
+  /** √(Σw² / n) per filter of n weights. */
   public static final class L2 implements FilterCriterion {
     static final L2 INSTANCE = new L2();
 
@@ -88,12 +93,13 @@ public final class FilterCriteria {
     @Override
     public FilterScores scoreFilters(Subnetwork s) {
       return map(s, row -> {
+        int n = row.remaining();
         double sum = 0;
         while (row.hasRemaining()) {
           double w = row.get();
           sum += w * w;
         }
-        return Math.sqrt(sum);
+        return Math.sqrt(sum / n);
       });
     }
 

@@ -28,30 +28,33 @@ class FilterCriteriaTest {
       .build();
 
   @Test
-  void l1IsTheSumOfAbsoluteKeptWeightsOfEachRow() {
+  void l1IsTheSumOfAbsoluteKeptWeightsOfEachRowPerWeight() {
     FilterScores s = FilterCriteria.l1().scoreFilters(Subnetwork.of(MASK, W));
     assertThat(s.layers()).containsExactly("conv", "fc");
-    // |1| + |-2| + |0.5| (3 pruned); |-4| + 0 + 0 + |2|
-    assertThat(s.scores("conv")).containsExactly(3.5, 6.0);
-    // |3| + |4|; 0; |-6| (8 pruned)
-    assertThat(s.scores("fc")).containsExactly(7.0, 0.0, 6.0);
+    // (|1| + |-2| + |0.5|) / 4 (3 pruned); (|-4| + 0 + 0 + |2|) / 4
+    assertThat(s.scores("conv")).containsExactly(0.875, 1.5);
+    // (|3| + |4|) / 2; 0; |-6| / 2 (8 pruned)
+    assertThat(s.scores("fc")).containsExactly(3.5, 0.0, 3.0);
   }
 
   @Test
-  void l2IsTheEuclideanNormOfKeptWeightsOfEachRow() {
+  void l2IsTheEuclideanNormOfKeptWeightsOfEachRowPerRootSize() {
     FilterScores s = FilterCriteria.l2().scoreFilters(Subnetwork.of(MASK, W));
-    assertThat(s.scores("conv")[0]).isCloseTo(Math.sqrt(1 + 4 + 0.25), within(1e-12));
-    assertThat(s.scores("conv")[1]).isCloseTo(Math.sqrt(20), within(1e-12));
-    assertThat(s.scores("fc")).containsExactly(5.0, 0.0, 6.0);
+    assertThat(s.scores("conv")[0]).isCloseTo(Math.sqrt(1 + 4 + 0.25) / 2, within(1e-12));
+    assertThat(s.scores("conv")[1]).isCloseTo(Math.sqrt(20) / 2, within(1e-12));
+    assertThat(s.scores("fc")[0]).isCloseTo(5 / Math.sqrt(2), within(1e-12));
+    assertThat(s.scores("fc")[1]).isZero();
+    assertThat(s.scores("fc")[2]).isCloseTo(6 / Math.sqrt(2), within(1e-12));
   }
 
   @Test
   void weightScoresGiveEveryWeightOfAFilterItsScore() {
     Scores s = FilterCriteria.l1().score(Subnetwork.of(MASK, W));
     assertThat(s.layers()).containsExactly("conv", "conv_bias", "fc");
-    assertThat(s.values("conv")).containsExactly(3.5f, 3.5f, 3.5f, 3.5f, 6, 6, 6, 6);
-    assertThat(s.values("conv_bias")).containsExactly(3.5f, 6);
-    assertThat(s.values("fc")).containsExactly(7, 7, 0, 0, 6, 6);
+    assertThat(s.values("conv")).containsExactly(0.875f, 0.875f, 0.875f, 0.875f, 1.5f, 1.5f, 1.5f,
+        1.5f);
+    assertThat(s.values("conv_bias")).containsExactly(0.875f, 1.5f);
+    assertThat(s.values("fc")).containsExactly(3.5f, 3.5f, 0, 0, 3, 3);
     assertThat(s.shape("conv")).containsExactly(2, 1, 2, 2);
   }
 
