@@ -23,6 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * thread, from host images to host logits: {@code dense} (no mask) against {@code masked} (a
  * global magnitude mask of every convolution and of fc1, fc2 applied, the head fc3 dense). The
  * masked model does the dense model's work on zeros; there is no sparse path for convolutions.
+ * {@code shrunk} is the model with that share of its filters pruned and physically removed.
  * Set up as {@link InferenceSpeed}, whose notes on threads and timing apply.
  *
  * <pre>{@code
@@ -38,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ConvInferenceSpeed {
   static final String MODEL = "conv4";
 
-  /** The input images, the same for both contenders. */
+  /** The input images, the same for every contender. */
   @State(Scope.Benchmark)
   public static class Images {
     @Param({"1", "64"})
@@ -98,9 +99,30 @@ public class ConvInferenceSpeed {
     return forward(m.model, in.images, in.batch);
   }
 
-  // The `shrunk` contender goes here, as in InferenceSpeed: a @State `Shrunk` with @Param
-  // sparsity holding io.github.lth.djl.structured.ChannelRemoval.shrink(...) of the model pruned
-  // with a structured (filter) mask of Models.structuredPrunable("conv4"), and
-  //   @Benchmark public float[] shrunk(Images in, Shrunk s) {
-  //     return forward(s.model, in.images, in.batch); }
+  /**
+   * The model with that share of its filters pruned (global L1 norm of whole filters) and
+   * rebuilt smaller and dense ({@link InferenceModels#shrunk}).
+   */
+  @State(Scope.Benchmark)
+  public static class Shrunk {
+    @Param({"0.5", "0.9"})
+    public double sparsity;
+
+    DjlModel model;
+
+    @Setup(Level.Trial)
+    public void setUp(Images in) {
+      model = InferenceModels.shrunk(MODEL, sparsity, in.images, in.batch);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      model.close();
+    }
+  }
+
+  @Benchmark
+  public float[] shrunk(Images in, Shrunk s) {
+    return forward(s.model, in.images, in.batch);
+  }
 }

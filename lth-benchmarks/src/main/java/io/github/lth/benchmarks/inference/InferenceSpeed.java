@@ -30,7 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code masked}: DJL's forward pass of the same model with a global magnitude mask applied
  *       (the pruned weights are zeros; the work is the dense work);
  *   <li>{@code csr}: {@link SparseMlp} on the masked model's weights, which multiplies only the
- *       kept weights, in plain Java.
+ *       kept weights, in plain Java;
+ *   <li>{@code shrunk}: the model with that share of fc1's and fc2's neurons pruned (global L1
+ *       norm of whole rows with their biases) and physically removed: a smaller dense DJL model
+ *       ({@code ChannelRemoval.shrink}, widths rounded up to multiples of 16).
  * </ul>
  *
  * <p>The mask prunes the model's default prunable weights (fc1 and fc2, 265,200 weights) to
@@ -130,13 +133,30 @@ public class InferenceSpeed {
     return p.csr.forward(in.images, in.batch);
   }
 
-  // The `shrunk` contender goes here: the model pruned with a structured (filter) mask of
-  // fc1 and fc2 at `sparsity` and rebuilt smaller and dense by
-  // io.github.lth.djl.structured.ChannelRemoval.shrink(masked), timed with the same
-  // forward(model, images, batch). A @State(Scope.Benchmark) class `Shrunk` with its own
-  // @Param sparsity builds it in its setup (and closes it in its teardown), and
-  //   @Benchmark public float[] shrunk(Images in, Shrunk s) {
-  //     return forward(s.model, in.images, in.batch); }
-  // is all that is needed: scripts/inference.sh already reads a `shrunk` result into its
-  // table's shrunk column.
+  /**
+   * The model with that share of its filters pruned (global L1 norm of whole filters) and
+   * rebuilt smaller and dense ({@link InferenceModels#shrunk}).
+   */
+  @State(Scope.Benchmark)
+  public static class Shrunk {
+    @Param({"0.5", "0.8", "0.9", "0.95"})
+    public double sparsity;
+
+    DjlModel model;
+
+    @Setup(Level.Trial)
+    public void setUp(Images in) {
+      model = InferenceModels.shrunk(MODEL, sparsity, in.images, in.batch);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      model.close();
+    }
+  }
+
+  @Benchmark
+  public float[] shrunk(Images in, Shrunk s) {
+    return forward(s.model, in.images, in.batch);
+  }
 }
