@@ -1,6 +1,8 @@
 package io.github.lth.cli;
 
+import ai.djl.Device;
 import io.github.lth.core.Mask;
+import io.github.lth.core.ParameterInfo;
 import io.github.lth.core.Round;
 import io.github.lth.core.Weights;
 import io.github.lth.core.io.AtomicWrite;
@@ -8,6 +10,9 @@ import io.github.lth.core.io.CompactWeights;
 import io.github.lth.core.io.ExportSizes;
 import io.github.lth.core.io.WeightsIO;
 import io.github.lth.core.run.StoredRun;
+import io.github.lth.djl.DjlModel;
+import io.github.lth.djl.structured.ChannelRemoval;
+import io.github.lth.djl.structured.RemovalPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -24,7 +29,8 @@ import picocli.CommandLine.Spec;
  * {@code lth export}: a round of a run as one file of its trained weights with the round's mask
  * applied: dense .npz or .safetensors (one float32 tensor per parameter, named as in mask.npz and
  * weights.npz) or the compact .lthc of {@link CompactWeights}; {@code --from} turns an .lthc
- * back into a dense file, {@code --sizes} tabulates the sizes of every round. Every input is
+ * back into a dense file, {@code --shrink} writes a filter-pruned round as a smaller dense model
+ * ({@link ChannelRemoval}), {@code --sizes} tabulates the sizes of every round. Every input is
  * checked before the output is written, atomically.
  *
  * <pre>{@code
@@ -66,10 +72,13 @@ import picocli.CommandLine.Spec;
         "  lth export --from lenet.lthc --out lenet.safetensors",
         "  # round 3 as numpy arrays",
         "  lth export runs/lenet --round 3 --format npz --out lenet-r3.npz",
+        "  # a filter-pruned run as a smaller dense model",
+        "  lth export runs/conv4-filters --shrink --out conv4-small.safetensors",
         "  # how the sizes shrink round by round",
         "  lth export runs/lenet --sizes --out lenet-sizes.csv",
     })
 final class ExportCommand implements Callable<Integer> {
+  static final int DEFAULT_CHANNEL_MULTIPLE = 16;
 
   /** The formats, by the names --format takes. */
   enum Format {
@@ -134,6 +143,21 @@ final class ExportCommand implements Callable<Integer> {
           + " exporting a run.")
   Path from;
 
+  @Option(names = "--shrink",
+      description = "Remove the channels a structured mask (lth imp --criterion filter-l1 or"
+          + " filter-l2) zeroed and write the smaller dense model (npz or safetensors): the same"
+          + " tensor names, fewer filters and the next layers' inputs cut to match. Rebuilds the"
+          + " run's model, so the run's data set must be readable (for the image shape).")
+  boolean shrink;
+
+  @Option(names = "--channel-multiple", paramLabel = "N",
+      description = "With --shrink: round each rebuilt width up to a multiple of N by keeping"
+          + " zero channels (outputs unchanged); 1 removes every removable channel. Default:"
+          + " 16, which suits SIMD kernels and avoids a PyTorch 2.7.1 CPU fault on AVX-512"
+          + " machines (wrong convolutions over more than 16 input channels that are not a"
+          + " multiple of 16).")
+  Integer channelMultiple;
+
   @Option(names = "--sizes",
       description = "Print the sizes of every round in each format instead of exporting.")
   boolean sizes;
@@ -147,7 +171,56 @@ final class ExportCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "Missing required parameter: 'RUN_DIR' (or --from FILE.lthc)");
     }
+    if (shrink) {
+      return shrinkRound();
+    }
+    if (channelMultiple != null) {
+      throw new IllegalArgumentException("--channel-multiple: applies with --shrink only");
+    }
     return sizes ? tabulate() : export();
+  }
+
+  private int shrinkRound() throws IOException {
+    if (sizes) {
+      throw new IllegalArgumentException("--shrink: --sizes reports file sizes; leave one out");
+    }
+    int multiple = channelMultiple == null ? DEFAULT_CHANNEL_MULTIPLE : channelMultiple;
+    if (multiple < 1) {
+      throw new IllegalArgumentException("--channel-multiple: must be positive: " + multiple);
+    }
+    Path target = requireOut();
+    Format chosen = resolveFormat(target);
+    if (chosen == Format.COMPACT) {
+      throw new IllegalArgumentException("--format: --shrink writes a dense model; use npz or"
+          + " safetensors");
+    }
+    Inputs.checkWritable("--out", target);
+    StoredRun run = StoredRun.open(runDir);
+    int index = round != null ? round : run.rounds().size() - 1;
+    Mask mask = run.round(index).mask();
+    Weights trained = run.trainedWeights(index);
+    RunSetup setup = RunSetup.fromRun(run.settings(), runDir);
+    RemovalPlan plan;
+    Weights small;
+    try (DjlModel model = setup.model(setup.loadData(), Device.cpu())) {
+      model.load(trained);
+      model.applyMask(mask);
+      plan = ChannelRemoval.plan(model, multiple);
+      try (DjlModel shrunk = ChannelRemoval.shrink(model, multiple)) {
+        small = shrunk.weights(shrunk.parameters().stream().map(ParameterInfo::name).toList());
+      } catch (IllegalStateException e) {
+        throw new IllegalArgumentException("--shrink: " + e.getMessage()
+            + " (--channel-multiple " + DEFAULT_CHANNEL_MULTIPLE + ")", e);
+      }
+    }
+    WeightsIO.write(small, target);
+    PrintWriter w = spec.commandLine().getOut();
+    w.printf(Locale.ROOT, "wrote %s (%s): round %d of %s with its removable channels removed"
+        + "%s%n", target, chosen.flagName(), index, runDir, plan.removesNothing()
+        ? " (none: the mask zeroes no whole channel; see lth imp --criterion filter-l1)" : "");
+    w.println(plan);
+    w.flush();
+    return 0;
   }
 
   private int export() throws IOException {

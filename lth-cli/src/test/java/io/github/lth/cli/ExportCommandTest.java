@@ -416,8 +416,10 @@ class ExportCommandTest {
     CliRun help = CliRun.of("export", "--help");
     assertThat(help.exit()).isZero();
     assertThat(help.out()).startsWith("Usage: lth export").contains("\nExamples:\n",
-        "lth export runs/lenet --out lenet.lthc", "--from", "--sizes",
-        "Default: the last complete round.");
+        "lth export runs/lenet --out lenet.lthc", "--from", "--sizes", "--shrink",
+        "lth export runs/conv4-filters --shrink --out conv4-small.safetensors");
+    assertThat(help.out().replaceAll("\\s+", " ")).contains("Default: the last complete round.",
+        "Default: 16, which suits SIMD kernels");
     assertThat(CliRun.of("--help").out()).containsPattern(
         "\\n  export +Export a round's pruned weights as npz, safetensors or .lthc.\\n");
   }
