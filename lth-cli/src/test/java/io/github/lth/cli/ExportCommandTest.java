@@ -17,7 +17,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -246,7 +244,7 @@ class ExportCommandTest {
 
   @Test
   void pythonReadsBothExportsAsTheirSpecificationsSay() throws Exception {
-    assumeTrue(python("-c", "import numpy").exit() == 0, "python3 with numpy not found");
+    assumeTrue(Python.run("-c", "import numpy").exit() == 0, "python3 with numpy not found");
     Path npz = tmp.resolve("r2.npz");
     Path st = tmp.resolve("r2.safetensors");
     assertThat(CliRun.of("export", run.toString(), "--out", npz.toString()).exit()).isZero();
@@ -254,11 +252,11 @@ class ExportCommandTest {
     Path stBack = tmp.resolve("st-by-python.npz");
     Path npzBack = tmp.resolve("npz-by-python.npz");
 
-    CliRun py = python("-c", READ_AS_SPECIFIED, st.toString(), npz.toString(), stBack.toString(),
-        npzBack.toString());
+    Python.Result py = Python.run("-c", READ_AS_SPECIFIED, st.toString(), npz.toString(),
+        stBack.toString(), npzBack.toString());
 
-    assertThat(py.exit()).as(py.out()).isZero();
-    assertThat(py.out().strip()).isEqualTo(String.join(" ", SHAPES.keySet()));
+    assertThat(py.exit()).as(py.output()).isZero();
+    assertThat(py.output().strip()).isEqualTo(String.join(" ", SHAPES.keySet()));
     Weights expected = trained.get(2).masked(masks.get(2));
     assertSameBits(WeightsIO.read(stBack), expected);
     assertSameBits(WeightsIO.read(npzBack), expected);
@@ -422,21 +420,5 @@ class ExportCommandTest {
         "Default: 16, which suits SIMD kernels");
     assertThat(CliRun.of("--help").out()).containsPattern(
         "\\n  export +Export a round's pruned weights as npz, safetensors or .lthc.\\n");
-  }
-
-  private static CliRun python(String... args) throws InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("python3"));
-    cmd.addAll(List.of(args));
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return new CliRun(-1, out, "");
-      }
-      return new CliRun(p.exitValue(), out, "");
-    } catch (IOException e) {
-      return new CliRun(-1, e.toString(), "");
-    }
   }
 }

@@ -3,13 +3,10 @@ package io.github.lth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,10 +111,10 @@ class NumpyParityTest {
 
   @BeforeAll
   static void writeWeightsWithNumpy() throws Exception {
-    assumeTrue(python("-c", "import numpy").exit == 0, "python3 with numpy not found");
+    assumeTrue(Python.run("-c", "import numpy").exit() == 0, "python3 with numpy not found");
     weights = dir.resolve("w.npz");
-    Result r = python("-c", WRITE, weights.toString(), "20240611");
-    assertThat(r.exit).as(r.output).isZero();
+    Python.Result r = Python.run("-c", WRITE, weights.toString(), "20240611");
+    assertThat(r.exit()).as(r.output()).isZero();
   }
 
   @Test
@@ -161,20 +158,20 @@ class NumpyParityTest {
   /** Runs the numpy check and asserts every layer matches exactly; returns the rows. */
   private static List<Row> check(Path mask, String scope, String sparsity, String exclude)
       throws Exception {
-    Result r = python("-c", CHECK, weights.toString(), mask.toString(), scope, sparsity,
+    Python.Result r = Python.run("-c", CHECK, weights.toString(), mask.toString(), scope, sparsity,
         exclude);
-    assertThat(r.exit).as(r.output).isZero();
+    assertThat(r.exit()).as(r.output()).isZero();
     List<Row> rows = new ArrayList<>();
-    for (String line : r.output.strip().split("\n")) {
+    for (String line : r.output().strip().split("\n")) {
       String[] f = line.split(" ");
-      assertThat(f).as("numpy says: %s", r.output).hasSize(6);
+      assertThat(f).as("numpy says: %s", r.output()).hasSize(6);
       rows.add(new Row(f[0], f[1], f[2], Long.parseLong(f[3]), Long.parseLong(f[4]),
           Long.parseLong(f[5])));
     }
     for (Row row : rows) {
       assertThat(row.dtype()).as(row.name()).isEqualTo("bool");
       assertThat(row.mismatches()).as("mismatching bits in %s; numpy says:%n%s", row.name(),
-          r.output).isZero();
+          r.output()).isZero();
       assertThat(row.gotKept()).as(row.name()).isEqualTo(row.expectedKept());
     }
     return rows;
@@ -182,22 +179,4 @@ class NumpyParityTest {
 
   private record Row(String name, String dtype, String shape, long expectedKept, long gotKept,
       long mismatches) {}
-
-  private record Result(int exit, String output) {}
-
-  private static Result python(String... args) throws InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("python3"));
-    cmd.addAll(List.of(args));
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return new Result(-1, out);
-      }
-      return new Result(p.exitValue(), out);
-    } catch (IOException e) {
-      return new Result(-1, e.toString());
-    }
-  }
 }

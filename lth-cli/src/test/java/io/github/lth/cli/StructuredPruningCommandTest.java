@@ -12,7 +12,6 @@ import io.github.lth.core.io.WeightsIO;
 import io.github.lth.core.structured.FilterLayout;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -197,10 +195,10 @@ class StructuredPruningCommandTest {
 
   @Test
   void maskPrunesTheSameFiltersAsANumpyBruteForce() throws Exception {
-    assumeTrue(python("-c", "import numpy").exit == 0, "python3 with numpy not found");
+    assumeTrue(Python.run("-c", "import numpy").exit() == 0, "python3 with numpy not found");
     Path weights = tmp.resolve("w.npz");
-    Result written = python("-c", WRITE, weights.toString(), "15");
-    assertThat(written.exit).as(written.output).isZero();
+    Python.Result written = Python.run("-c", WRITE, weights.toString(), "15");
+    assertThat(written.exit()).as(written.output()).isZero();
     List<String> check = new ArrayList<>(List.of("-c", CHECK, weights.toString(), "0.5"));
     for (String scope : List.of("global", "layer")) {
       for (String criterion : List.of("filter-l1", "filter-l2")) {
@@ -223,9 +221,9 @@ class StructuredPruningCommandTest {
         check.addAll(List.of(mask.toString(), scope, criterion.equals("filter-l1") ? "1" : "2"));
       }
     }
-    Result checked = python(check.toArray(String[]::new));
-    assertThat(checked.exit).as(checked.output).isZero();
-    assertThat(checked.output).isEqualTo("mismatch in nothing\n");
+    Python.Result checked = Python.run(check.toArray(String[]::new));
+    assertThat(checked.exit()).as(checked.output()).isZero();
+    assertThat(checked.output()).isEqualTo("mismatch in nothing\n");
   }
 
   @Test
@@ -281,24 +279,6 @@ class StructuredPruningCommandTest {
         out.writeInt(dim);
       }
       out.write(data);
-    }
-  }
-
-  private record Result(int exit, String output) {}
-
-  private static Result python(String... args) throws InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("python3"));
-    cmd.addAll(List.of(args));
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return new Result(-1, out);
-      }
-      return new Result(p.exitValue(), out);
-    } catch (IOException e) {
-      return new Result(-1, e.toString());
     }
   }
 }

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.lth.core.Mask;
 import io.github.lth.core.Weights;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +35,7 @@ class NumpyCrossCheckTest {
 
   @Test
   void numpyLoadsOurMasksAndWeights() throws Exception {
-    assumeTrue(run("-c", "import numpy").exitCode == 0, "python3 with numpy not found");
+    assumeTrue(Python.run("-c", "import numpy").exitCode() == 0, "python3 with numpy not found");
 
     Mask mask = Mask.dense(Map.of("features.0.weight", new long[] {4, 3, 3, 3}))
         .randomLike(5)
@@ -59,8 +56,8 @@ class NumpyCrossCheckTest {
     MaskIO.write(mask, m);
     WeightsIO.write(weights, w);
 
-    Result r = run("-c", SCRIPT, m.toString(), w.toString());
-    assertThat(r.exitCode).as(r.output).isZero();
+    Python.Result r = Python.run("-c", SCRIPT, m.toString(), w.toString());
+    assertThat(r.exitCode()).as(r.output()).isZero();
 
     List<String> expected = new ArrayList<>();
     for (String l : mask.layers()) {
@@ -82,7 +79,7 @@ class NumpyCrossCheckTest {
       expected.add(n + " <f4 " + shape(weights.shape(n)) + " " + nonzero + " "
           + sha256(buf.array()));
     }
-    assertThat(r.output.strip().lines().toList()).containsExactlyElementsOf(expected);
+    assertThat(r.output().strip().lines().toList()).containsExactlyElementsOf(expected);
   }
 
   private static String shape(long[] s) {
@@ -97,21 +94,4 @@ class NumpyCrossCheckTest {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }
 
-  private record Result(int exitCode, String output) {}
-
-  private static Result run(String... args) throws InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("python3"));
-    cmd.addAll(List.of(args));
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return new Result(-1, out);
-      }
-      return new Result(p.exitValue(), out);
-    } catch (IOException e) {
-      return new Result(-1, e.toString());
-    }
-  }
 }
