@@ -154,18 +154,20 @@ class StructuredPruningCommandTest {
 
   /**
    * The numpy brute force: argv = [weights, sparsity, then lth's mask, scope, norm for each
-   * mask]. Sorts the filters by (norm, layer, filter), prunes the first ones with their
+   * mask]. Sorts the filters by (norm over its layer's root mean square, layer, filter), prunes the first ones with their
    * companions, and compares.
    */
   private static final String CHECK = """
-      import sys, numpy as np
+      import math, sys, numpy as np
       w = np.load(sys.argv[1]); s = float(sys.argv[2])
       groups = [("conv1.weight", ["conv1.bias", "bn1.weight", "bn1.bias"]),
                 ("conv2.weight", ["conv2.bias"]), ("fc.weight", ["fc.bias"])]
       def norms(name, p):
           rows = w[name].reshape(w[name].shape[0], -1).astype(np.float64)
-          n = rows.shape[1]
-          return np.abs(rows).sum(1) / n if p == 1 else np.sqrt((rows ** 2).sum(1) / n)
+          raw = np.abs(rows).sum(1) if p == 1 else np.sqrt((rows ** 2).sum(1))
+          # over the layer's root mean square, summed left to right as lth4j does
+          rms = math.sqrt(sum(float(x) * float(x) for x in raw) / raw.size)
+          return raw / rms if rms > 0 else raw
       def prune(members, p, want):
           score = np.concatenate([norms(groups[g][0], p) for g in members])
           layer = np.concatenate([np.full(w[groups[g][0]].shape[0], g) for g in members])

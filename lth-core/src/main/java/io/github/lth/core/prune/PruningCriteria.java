@@ -279,7 +279,7 @@ public final class PruningCriteria {
 
     @Override
     public String description() {
-      return "L1 norm of each output filter per weight (mean |w|); prunes whole filters with their bias and BatchNorm"
+      return "L1 norm of each output filter, normalized per layer; prunes whole filters with their bias and BatchNorm"
           + " (rates count filters)";
     }
 
@@ -298,7 +298,7 @@ public final class PruningCriteria {
 
     @Override
     public String description() {
-      return "L2 norm of each output filter per weight (root mean square); prunes whole filters with their bias and BatchNorm"
+      return "L2 norm of each output filter, normalized per layer; prunes whole filters with their bias and BatchNorm"
           + " (rates count filters)";
     }
 

@@ -6,13 +6,16 @@ import java.nio.FloatBuffer;
 
 /**
  * The built-in filter criteria: the L1 and L2 norms of each filter's kept weights (Li et al.
- * 2017, "Pruning Filters for Efficient ConvNets", rank filters by their L1 norm), taken per
- * weight of the filter: the L1 norm divided by the filter's size n (the mean |w|, pruned weights
- * counting as 0) and the L2 norm divided by √n (the root mean square). Within a layer every
- * filter has the same n, so the order is exactly the norms' order; across layers (a global
- * scope) the raw norms would compare a 3×3×1 filter's 9 weights with a linear neuron's thousands
- * and prune whole early layers first, cutting the network. Only the filter's row counts; its
- * companions (bias, BatchNorm gamma and beta) are pruned with it but not scored.
+ * 2017, "Pruning Filters for Efficient ConvNets", rank filters by their L1 norm), each divided by
+ * the root mean square of the norms of its layer's kept filters (the per-layer normalization of
+ * Molchanov et al. 2017). Within a layer the order is exactly the norms' order. Across layers (a
+ * global scope) raw norms are not comparable: they grow with a filter's size and shrink with
+ * its layer's initialization scale, so a global ranking of raw or per-weight norms prunes whole
+ * layers first and cuts the network (Conv-2 lost every fc1 neuron in its third round that way);
+ * normalized, a score says how a filter compares with the rest of its layer, a typical filter
+ * scores about 1 in every layer, and a layer can never lose all its filters to the others. Only
+ * the filter's row counts; its companions (bias, BatchNorm gamma and beta) are pruned with it
+ * but not scored.
  *
  * <pre>{@code
  * FilterCriterion l1 = FilterCriteria.l1();   // or PruningCriteria.byName("filter-l1", 0)
@@ -22,12 +25,12 @@ import java.nio.FloatBuffer;
 public final class FilterCriteria {
   private FilterCriteria() {}
 
-  /** Σ|w| / n over the kept weights of each filter of n weights. */
+  /** Σ|w| over the kept weights of each filter, over the root mean square of its layer's. */
   public static FilterCriterion l1() {
     return L1.INSTANCE;
   }
 
-  /** √(Σw² / n) over the kept weights of each filter of n weights. */
+  /** √(Σw²) over the kept weights of each filter, over the root mean square of its layer's. */
   public static FilterCriterion l2() {
     return L2.INSTANCE;
   }
@@ -54,13 +57,42 @@ public final class FilterCriteria {
     return b.build();
   }
 
+  /**
+   * Each layer's scores divided by the root mean square of the scores of its kept filters (in
+   * filter order, summed left to right); a layer whose kept filters all score 0 keeps its zeros.
+   */
+  static FilterScores normalizedPerLayer(Mask mask, FilterScores raw) {
+    FilterLayout layout = FilterLayout.of(mask);
+    FilterScores.Builder b = FilterScores.builder();
+    for (String layer : raw.layers()) {
+      double[] scores = raw.scores(layer).clone();
+      boolean[] kept = layout.keptFilters(mask, layer);
+      double sumOfSquares = 0;
+      int count = 0;
+      for (int f = 0; f < scores.length; f++) {
+        if (kept[f]) {
+          sumOfSquares += scores[f] * scores[f];
+          count++;
+        }
+      }
+      double rms = count == 0 ? 0 : Math.sqrt(sumOfSquares / count);
+      if (rms > 0) {
+        for (int f = 0; f < scores.length; f++) {
+          scores[f] /= rms;
+        }
+      }
+      b.put(layer, scores);
+    }
+    return b.build();
+  }
+
   /** A score computed from one filter's masked weights, for {@link #map}. */
   @FunctionalInterface
   public interface FilterFunction {
     double score(FloatBuffer maskedFilter);
   }
 
-  /** Σ|w| / n per filter of n weights. */
+  /** Σ|w| per filter, normalized per layer. */
   public static final class L1 implements FilterCriterion {
     static final L1 INSTANCE = new L1();
 
@@ -68,14 +100,13 @@ public final class FilterCriteria {
 
     @Override
     public FilterScores scoreFilters(Subnetwork s) {
-      return map(s, row -> {
-        int n = row.remaining();
+      return normalizedPerLayer(s.mask(), map(s, row -> {
         double sum = 0;
         while (row.hasRemaining()) {
           sum += Math.abs(row.get());
         }
-        return sum / n;
-      });
+        return sum;
+      }));
     }
 
     @Override
@@ -84,7 +115,7 @@ public final class FilterCriteria {
     }
   }
 
-  /** √(Σw² / n) per filter of n weights. */
+  /** √(Σw²) per filter, normalized per layer. */
   public static final class L2 implements FilterCriterion {
     static final L2 INSTANCE = new L2();
 
@@ -92,15 +123,14 @@ public final class FilterCriteria {
 
     @Override
     public FilterScores scoreFilters(Subnetwork s) {
-      return map(s, row -> {
-        int n = row.remaining();
+      return normalizedPerLayer(s.mask(), map(s, row -> {
         double sum = 0;
         while (row.hasRemaining()) {
           double w = row.get();
           sum += w * w;
         }
-        return Math.sqrt(sum / n);
-      });
+        return Math.sqrt(sum);
+      }));
     }
 
     @Override

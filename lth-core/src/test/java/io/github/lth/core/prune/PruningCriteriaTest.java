@@ -173,11 +173,11 @@ class PruningCriteriaTest {
             .isEqualTo("|w - w0|, movement from the reference weights");
         case "random" -> assertThat(p.description())
             .isEqualTo("uniform random scores from the seed");
-        case "filter-l1" -> assertThat(p.description()).isEqualTo("L1 norm of each output filter per"
-            + " weight (mean |w|);"
+        case "filter-l1" -> assertThat(p.description()).isEqualTo("L1 norm of each output filter,"
+            + " normalized per layer;"
             + " prunes whole filters with their bias and BatchNorm (rates count filters)");
-        case "filter-l2" -> assertThat(p.description()).isEqualTo("L2 norm of each output filter per"
-            + " weight (root mean square);"
+        case "filter-l2" -> assertThat(p.description()).isEqualTo("L2 norm of each output filter,"
+            + " normalized per layer;"
             + " prunes whole filters with their bias and BatchNorm (rates count filters)");
         default -> assertThat(p.description()).as("the default description is the name")
             .isEqualTo("test-negated-magnitude");
