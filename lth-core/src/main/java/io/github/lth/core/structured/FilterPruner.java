@@ -18,7 +18,11 @@ import java.util.List;
  * PruningScope#LAYER}) keeps exactly {@link PruningSchedule#keptAfter}{@code (round,
  * keptFilters, totalFilters)} filters, so a rate or sparsity counts filters. Filters already
  * pruned stay pruned and their scores are ignored; among equal scores the lower layer index,
- * then the lower filter index, is pruned first.
+ * then the lower filter index, is pruned first. A global scope never prunes a layer's last
+ * filter while another layer still has a filter to give (an emptied layer disconnects the
+ * network; at high filter sparsities a global ranking can otherwise take a whole layer whose
+ * filters score alike): that filter stays and the next one in the order goes instead, so the
+ * count is still exact.
  *
  * <p>Pruning a filter clears its whole row and its element in every companion (see {@link
  * FilterLayout}); weights of kept filters that an earlier, weight-level mask pruned stay pruned.
@@ -154,7 +158,10 @@ public final class FilterPruner {
     return counts;
   }
 
-  /** Marks in {@code chosen} the {@code count} lowest (score, layer, filter) kept filters. */
+  /**
+   * Marks in {@code chosen} the {@code count} lowest (score, layer, filter) kept filters; across
+   * several layers, a layer's last kept filter only when no other filter is left.
+   */
   private static void choose(int[] layers, boolean[][] kept, double[][] score, long count,
       boolean[][] chosen) {
     if (count <= 0) {
@@ -178,9 +185,25 @@ public final class FilterPruner {
       c = Long.compare(a[0], b[0]);
       return c != 0 ? c : Long.compare(a[1], b[1]);
     });
-    for (int i = 0; i < count; i++) {
-      long[] x = candidates.get(i);
-      chosen[(int) x[0]][(int) x[1]] = true;
+    long[] left = new long[kept.length];
+    for (long[] x : candidates) {
+      left[(int) x[0]]++;
+    }
+    long taken = 0;
+    // a global scope spares each layer's last filter while other filters can go: an emptied
+    // layer disconnects the network; only when nothing else is left do last filters go too
+    boolean spareLast = layers.length > 1;
+    for (int pass = 0; pass < 2 && taken < count; pass++) {
+      for (int i = 0; i < candidates.size() && taken < count; i++) {
+        int l = (int) candidates.get(i)[0];
+        int f = (int) candidates.get(i)[1];
+        if (chosen[l][f] || (pass == 0 && spareLast && left[l] == 1)) {
+          continue;
+        }
+        chosen[l][f] = true;
+        left[l]--;
+        taken++;
+      }
     }
   }
 

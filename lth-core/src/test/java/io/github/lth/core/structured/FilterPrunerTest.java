@@ -136,9 +136,13 @@ class FilterPrunerTest {
           .<int[]>comparingDouble(x -> scores.scores(LAYERS.get(x[0]).name())[x[1]] == 0 ? 0
               : scores.scores(LAYERS.get(x[0]).name())[x[1]])
           .thenComparingInt(x -> x[0]).thenComparingInt(x -> x[1]));
-      for (int i = 0; i < candidates.size() - keep; i++) {
-        Layer l = LAYERS.get(candidates.get(i)[0]);
-        int f = candidates.get(i)[1];
+      List<int[]> pruned = new ArrayList<>(candidates.subList(0, (int) (candidates.size() - keep)));
+      if (scope == PruningScope.GLOBAL) {
+        pruned = sparingLastFilters(candidates, candidates.size() - (int) keep);
+      }
+      for (int[] x : pruned) {
+        Layer l = LAYERS.get(x[0]);
+        int f = x[1];
         for (int j = 0; j < l.filterSize(); j++) {
           bits.get(l.name())[f * l.filterSize() + j] = false;
         }
@@ -152,6 +156,34 @@ class FilterPrunerTest {
     return b.build();
   }
 
+  /**
+   * The first {@code n} of the sorted candidates, except that a candidate that is its layer's
+   * last remaining one is passed over while enough others follow (then taken in order after all).
+   */
+  private static List<int[]> sparingLastFilters(List<int[]> sorted, int n) {
+    Map<Integer, Integer> left = new LinkedHashMap<>();
+    for (int[] x : sorted) {
+      left.merge(x[0], 1, Integer::sum);
+    }
+    List<int[]> out = new ArrayList<>();
+    List<int[]> passed = new ArrayList<>();
+    for (int[] x : sorted) {
+      if (out.size() == n) {
+        break;
+      }
+      if (left.get(x[0]) == 1) {
+        passed.add(x);
+      } else {
+        out.add(x);
+        left.merge(x[0], -1, Integer::sum);
+      }
+    }
+    for (int i = 0; out.size() < n; i++) {
+      out.add(passed.get(i));
+    }
+    return out;
+  }
+
   private static int[] keptCounts(Mask m) {
     int[] out = new int[LAYERS.size()];
     for (int l = 0; l < LAYERS.size(); l++) {
@@ -160,6 +192,29 @@ class FilterPrunerTest {
       }
     }
     return out;
+  }
+
+  @Test
+  void aGlobalScopeSparesALayersLastFilterWhileOthersCanGo() {
+    Mask dense = Mask.builder()
+        .put("a", new long[] {2, 1}, new boolean[] {true, true})
+        .put("b", new long[] {3, 1}, new boolean[] {true, true, true})
+        .build();
+    // a's filters score lowest: by order alone both would go, emptying a
+    FilterScores scores = FilterScores.builder().put("a", new double[] {0.1, 0.2})
+        .put("b", new double[] {1, 2, 3}).build();
+    Mask two = FilterPruner.pruneTo(dense, scores, PruningScope.GLOBAL, 0.4);
+    assertThat(two.toBooleans("a")).containsExactly(false, true);
+    assertThat(two.toBooleans("b")).containsExactly(false, true, true);
+    // when nothing else is left, the last filters go too, and the count stays exact
+    Mask four = FilterPruner.pruneTo(dense, scores, PruningScope.GLOBAL, 0.8);
+    assertThat(four.toBooleans("a")).containsExactly(false, false);
+    assertThat(four.toBooleans("b")).containsExactly(false, false, true);
+    // a layer scope prunes each layer by its own count: no sparing needed or done
+    // (a: round(0.5 × 2) = 1 goes; b: round(0.5 × 3) = 2 go, half to even)
+    Mask layer = FilterPruner.pruneTo(dense, scores, PruningScope.LAYER, 0.5);
+    assertThat(layer.toBooleans("a")).containsExactly(false, true);
+    assertThat(layer.toBooleans("b")).containsExactly(false, false, true);
   }
 
   @Test
@@ -194,11 +249,12 @@ class FilterPrunerTest {
     }
     Mask next = FilterPruner.prune(dense(), b.build(), PruningScope.GLOBAL,
         PruningSchedules.oneShot(0.5), 1);
-    // 18 filters, 9 go: all 6 of c1, then filters 0, 1, 2 of c2
-    assertThat(keptCounts(next)).containsExactly(0, 2, 7);
-    assertThat(next.toBooleans("c2")).startsWith(new boolean[24 * 3]);
-    assertThat(next.kept("c2")).isEqualTo(2 * 24);
-    assertThat(next.kept("c1b") + next.kept("bn1g") + next.kept("bn1b")).isZero();
+    // 18 filters, 9 go: filters 0 to 4 of c1 (its last one is spared), then 0 to 3 of c2
+    assertThat(keptCounts(next)).containsExactly(1, 1, 7);
+    assertThat(next.toBooleans("c1b")).containsExactly(false, false, false, false, false, true);
+    assertThat(next.toBooleans("c2")).startsWith(new boolean[24 * 4]);
+    assertThat(next.kept("c2")).isEqualTo(24);
+    assertThat(next.kept("c1b") + next.kept("bn1g") + next.kept("bn1b")).isEqualTo(3);
   }
 
   @Test
