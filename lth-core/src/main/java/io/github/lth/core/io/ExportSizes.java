@@ -1,9 +1,10 @@
 package io.github.lth.core.io;
 
+import com.google.common.io.ByteStreams;
+import com.google.common.io.CountingOutputStream;
 import io.github.lth.core.Mask;
 import io.github.lth.core.Weights;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -40,25 +41,15 @@ public record ExportSizes(long maskedWeights, long keptWeights, long denseBytes,
     for (String layer : mask.layers()) {
       compactMasked += CompactWeights.recordBytes(layer, weights.shape(layer), mask);
     }
-    ByteCounter gzipped = new ByteCounter();
-    ByteCounter dense = new ByteCounter();
+    CountingOutputStream gzipped = new CountingOutputStream(ByteStreams.nullOutputStream());
+    CountingOutputStream dense;
     try (GZIPOutputStream gzip = new GZIPOutputStream(gzipped, ArrayData.CHUNK)) {
-      OutputStream both = new OutputStream() {
-        @Override
-        public void write(int b) throws IOException {
-          write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          dense.write(b, off, len);
-          gzip.write(b, off, len);
-        }
-      };
-      Npz.write(both, WeightsIO.entries(weights.masked(mask)), false);
+      // the dense .npz bytes are counted on their way into gzip
+      dense = new CountingOutputStream(gzip);
+      Npz.write(dense, WeightsIO.entries(weights.masked(mask)), false);
     }
-    return new ExportSizes(mask.size(), mask.kept(), dense.count, gzipped.count, compact,
-        compactMasked);
+    return new ExportSizes(mask.size(), mask.kept(), dense.getCount(), gzipped.getCount(),
+        compact, compactMasked);
   }
 
   /** Fraction of the masked weights that are pruned. */
@@ -77,20 +68,5 @@ public record ExportSizes(long maskedWeights, long keptWeights, long denseBytes,
    */
   public double idealBitsPerMaskedWeight() {
     return (1 - sparsity()) * 32 + 1;
-  }
-
-  /** Counts the bytes written to it and drops them. */
-  private static final class ByteCounter extends OutputStream {
-    long count;
-
-    @Override
-    public void write(int b) {
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      count += len;
-    }
   }
 }
