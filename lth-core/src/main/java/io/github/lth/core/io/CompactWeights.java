@@ -196,7 +196,7 @@ public final class CompactWeights {
         writeKeptValues(w, values, words);
       } else {
         w.write(h.array(), h.position());
-        writeAllValues(w, values);
+        ArrayData.float32(values).writeTo(w::write);
       }
       w.end();
     }
@@ -232,19 +232,6 @@ public final class CompactWeights {
         }
         buf.putInt(Float.floatToRawIntBits(values.get(i)));
       }
-    }
-    w.write(buf.array(), buf.position());
-  }
-
-  private static void writeAllValues(RecordWriter w, FloatBuffer values) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(ArrayData.CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-    int n = values.remaining();
-    for (int i = 0; i < n; i++) {
-      if (!buf.hasRemaining()) {
-        w.write(buf.array(), buf.position());
-        buf.clear();
-      }
-      buf.putInt(Float.floatToRawIntBits(values.get(i)));
     }
     w.write(buf.array(), buf.position());
   }
