@@ -196,15 +196,13 @@ final class ExportCommand implements Callable<Integer> {
     }
     Inputs.checkWritable("--out", target);
     StoredRun run = StoredRun.open(runDir);
-    int index = round != null ? round : run.rounds().size() - 1;
-    Mask mask = run.round(index).mask();
-    Weights trained = run.trainedWeights(index);
+    ChosenRound source = chooseRound(run);
     RunSetup setup = RunSetup.fromRun(run.settings(), runDir);
     RemovalPlan plan;
     Weights small;
     try (DjlModel model = setup.model(setup.loadData(), Device.cpu())) {
-      model.load(trained);
-      model.applyMask(mask);
+      model.load(source.trained());
+      model.applyMask(source.mask());
       plan = ChannelRemoval.plan(model, multiple);
       try (DjlModel shrunk = ChannelRemoval.shrink(model, multiple)) {
         small = shrunk.weights(shrunk.parameters().stream().map(ParameterInfo::name).toList());
@@ -216,7 +214,7 @@ final class ExportCommand implements Callable<Integer> {
     WeightsIO.write(small, target);
     PrintWriter w = spec.commandLine().getOut();
     w.printf(Locale.ROOT, "wrote %s (%s): round %d of %s with its removable channels removed"
-        + "%s%n", target, chosen.flagName(), index, runDir, plan.removesNothing()
+        + "%s%n", target, chosen.flagName(), source.index(), runDir, plan.removesNothing()
         ? " (none: the mask zeroes no whole channel; see lth imp --criterion filter-l1)" : "");
     w.println(plan);
     w.flush();
@@ -227,11 +225,9 @@ final class ExportCommand implements Callable<Integer> {
     Path target = requireOut();
     Format chosen = resolveFormat(target);
     Inputs.checkWritable("--out", target);
-    StoredRun run = StoredRun.open(runDir);
-    int index = round != null ? round : run.rounds().size() - 1;
-    Round chosenRound = run.round(index);
-    Mask mask = chosenRound.mask();
-    Weights trained = run.trainedWeights(index);
+    ChosenRound source = chooseRound(StoredRun.open(runDir));
+    Mask mask = source.mask();
+    Weights trained = source.trained();
     ExportSizes measured = ExportSizes.of(trained, mask);
     if (chosen == Format.COMPACT) {
       CompactWeights.write(trained, mask, target);
@@ -240,7 +236,7 @@ final class ExportCommand implements Callable<Integer> {
     }
     PrintWriter w = spec.commandLine().getOut();
     w.printf(Locale.ROOT, "wrote %s (%s): round %d of %s, %s sparse; %d tensors, %d masked%n",
-        target, chosen.flagName(), index, runDir, Table.percent(mask.sparsity()),
+        target, chosen.flagName(), source.index(), runDir, Table.percent(mask.sparsity()),
         trained.count(), mask.layers().size());
     w.printf(Locale.ROOT, "sizes: dense %s bytes, compact %s bytes, gzip %s bytes; compact"
         + " %.2f bits per masked weight ((1 - s) * 32 + 1 = %.2f)%n",
@@ -319,6 +315,15 @@ final class ExportCommand implements Callable<Integer> {
         Table.percent(contents.mask().sparsity()));
     w.flush();
     return 0;
+  }
+
+  /** A round of a run with its mask and trained weights. */
+  private record ChosenRound(int index, Mask mask, Weights trained) {}
+
+  /** --round, or the last complete round; its mask and trained weights. */
+  private ChosenRound chooseRound(StoredRun run) throws IOException {
+    int index = round != null ? round : run.rounds().size() - 1;
+    return new ChosenRound(index, run.round(index).mask(), run.trainedWeights(index));
   }
 
   private Path requireOut() {
