@@ -13,6 +13,7 @@ import io.github.lth.core.ParameterInfo;
 import io.github.lth.core.Pruner;
 import io.github.lth.core.Subnetwork;
 import io.github.lth.core.Weights;
+import io.github.lth.core.prune.ParameterSelector;
 import io.github.lth.core.prune.PruningCriteria;
 import io.github.lth.core.prune.PruningScope;
 import io.github.lth.djl.DjlModel;
@@ -59,11 +60,7 @@ final class InferenceModels {
    * dense) pruned to {@code sparsity} by global magnitude; all kept at 0.
    */
   static Mask magnitudeMask(DjlModel model, String modelName, double sparsity) {
-    Map<String, long[]> shapes = new LinkedHashMap<>();
-    for (ParameterInfo p : Models.defaultPrunable(modelName).select(model.parameters())) {
-      shapes.put(p.name(), p.shape());
-    }
-    Mask dense = Mask.dense(shapes);
+    Mask dense = denseMask(model, Models.defaultPrunable(modelName));
     if (sparsity == 0) {
       return dense;
     }
@@ -87,11 +84,7 @@ final class InferenceModels {
    */
   static DjlModel shrunk(String modelName, double filterSparsity, float[] images, int batch) {
     try (DjlModel masked = create(modelName)) {
-      Map<String, long[]> shapes = new LinkedHashMap<>();
-      for (ParameterInfo p : Models.structuredPrunable(modelName).select(masked.parameters())) {
-        shapes.put(p.name(), p.shape());
-      }
-      Mask dense = Mask.dense(shapes);
+      Mask dense = denseMask(masked, Models.structuredPrunable(modelName));
       Weights w = masked.weights(dense.layers());
       Mask mask = FilterPruner.pruneTo(dense,
           FilterCriteria.l1().scoreFilters(Subnetwork.of(dense, w)), PruningScope.GLOBAL,
@@ -103,6 +96,15 @@ final class InferenceModels {
           100 * filterSparsity, ChannelRemoval.plan(masked, CHANNEL_MULTIPLE));
       return small;
     }
+  }
+
+  /** The all-kept mask of the parameters {@code selector} picks from the model. */
+  private static Mask denseMask(DjlModel model, ParameterSelector selector) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    for (ParameterInfo p : selector.select(model.parameters())) {
+      shapes.put(p.name(), p.shape());
+    }
+    return Mask.dense(shapes);
   }
 
   /** All parameters of the model, as they are now (masked if a mask was applied). */
