@@ -279,8 +279,8 @@ public final class PruningCriteria {
 
     @Override
     public String description() {
-      return "L1 norm of each output filter, normalized per layer; prunes whole filters with their bias and BatchNorm"
-          + " (rates count filters)";
+      return "L1 norm of each output filter, normalized per layer; prunes whole filters"
+          + " with their bias and BatchNorm (rates count filters)";
     }
 
     @Override
@@ -298,8 +298,8 @@ public final class PruningCriteria {
 
     @Override
     public String description() {
-      return "L2 norm of each output filter, normalized per layer; prunes whole filters with their bias and BatchNorm"
-          + " (rates count filters)";
+      return "L2 norm of each output filter, normalized per layer; prunes whole filters"
+          + " with their bias and BatchNorm (rates count filters)";
     }
 
     @Override

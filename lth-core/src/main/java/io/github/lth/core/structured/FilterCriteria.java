@@ -23,16 +23,33 @@ import java.nio.FloatBuffer;
  * }</pre>
  */
 public final class FilterCriteria {
+  private static final FilterCriterion L1 = new LayerNormalizedNorm("filter-l1", row -> {
+    double sum = 0;
+    while (row.hasRemaining()) {
+      sum += Math.abs(row.get());
+    }
+    return sum;
+  });
+
+  private static final FilterCriterion L2 = new LayerNormalizedNorm("filter-l2", row -> {
+    double sum = 0;
+    while (row.hasRemaining()) {
+      double w = row.get();
+      sum += w * w;
+    }
+    return Math.sqrt(sum);
+  });
+
   private FilterCriteria() {}
 
   /** Σ|w| over the kept weights of each filter, over the root mean square of its layer's. */
   public static FilterCriterion l1() {
-    return L1.INSTANCE;
+    return L1;
   }
 
   /** √(Σw²) over the kept weights of each filter, over the root mean square of its layer's. */
   public static FilterCriterion l2() {
-    return L2.INSTANCE;
+    return L2;
   }
 
   /**
@@ -92,50 +109,24 @@ public final class FilterCriteria {
     double score(FloatBuffer maskedFilter);
   }
 
-  /** Σ|w| per filter, normalized per layer. */
-  public static final class L1 implements FilterCriterion {
-    static final L1 INSTANCE = new L1();
+  /** A norm of each filter's masked row, normalized per layer; named for run settings. */
+  private static final class LayerNormalizedNorm implements FilterCriterion {
+    private final String name;
+    private final FilterFunction norm;
 
-    private L1() {}
+    LayerNormalizedNorm(String name, FilterFunction norm) {
+      this.name = name;
+      this.norm = norm;
+    }
 
     @Override
     public FilterScores scoreFilters(Subnetwork s) {
-      return normalizedPerLayer(s.mask(), map(s, row -> {
-        double sum = 0;
-        while (row.hasRemaining()) {
-          sum += Math.abs(row.get());
-        }
-        return sum;
-      }));
+      return normalizedPerLayer(s.mask(), map(s, norm));
     }
 
     @Override
     public String toString() {
-      return "filter-l1";
-    }
-  }
-
-  /** √(Σw²) per filter, normalized per layer. */
-  public static final class L2 implements FilterCriterion {
-    static final L2 INSTANCE = new L2();
-
-    private L2() {}
-
-    @Override
-    public FilterScores scoreFilters(Subnetwork s) {
-      return normalizedPerLayer(s.mask(), map(s, row -> {
-        double sum = 0;
-        while (row.hasRemaining()) {
-          double w = row.get();
-          sum += w * w;
-        }
-        return Math.sqrt(sum);
-      }));
-    }
-
-    @Override
-    public String toString() {
-      return "filter-l2";
+      return name;
     }
   }
 }
