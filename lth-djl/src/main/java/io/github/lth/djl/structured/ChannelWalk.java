@@ -165,12 +165,11 @@ final class ChannelWalk {
    */
   private Step residual(ResidualBlock block, String path, Shape input, KeptChannels kept,
       boolean mayRemove) {
-    Downstream inner = new Downstream(true, List.of((BatchNorm) typed(block.bn1(),
-        BatchNorm.class, join(path, "bn1"))));
+    BatchNorm innerNorm = typed(block.bn1(), BatchNorm.class, join(path, "bn1"));
+    Downstream inner = new Downstream(true, List.of(innerNorm));
     Step conv1 = conv(typed(block.conv1(), Conv2d.class, join(path, "conv1")),
         join(path, "conv1"), input, kept, inner, mayRemove);
-    Step bn1 = norm(typed(block.bn1(), BatchNorm.class, join(path, "bn1")), join(path, "bn1"),
-        conv1.output(), conv1.kept());
+    Step bn1 = norm(innerNorm, join(path, "bn1"), conv1.output(), conv1.kept());
     Step conv2 = conv(typed(block.conv2(), Conv2d.class, join(path, "conv2")),
         join(path, "conv2"), bn1.output(), bn1.kept(), Downstream.FIXED, mayRemove);
     Step bn2 = norm(typed(block.bn2(), BatchNorm.class, join(path, "bn2")), join(path, "bn2"),
