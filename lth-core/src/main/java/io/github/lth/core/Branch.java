@@ -174,6 +174,9 @@ public final class Branch {
     try (RunStore store = RunStore.open(dir, settings, provenance, true)) {
       Set<Integer> stored = new HashSet<>();
       store.storedRounds().forEach(r -> stored.add(r.index()));
+      if (!stored.isEmpty()) {
+        store.writeSummaryIfStale(store.storedRounds(), task.primaryMetric());
+      }
       List<Integer> todo = chosen.stream().filter(r -> !stored.contains(r)).toList();
       int last = run.rounds().size() - 1;
       listeners.forEach(l -> l.onRunStart(last, 0));

@@ -254,6 +254,9 @@ public final class Imp {
           }
         }
         int first = done.size();
+        if (first > 0) {
+          store.writeSummaryIfStale(done, task.primaryMetric());
+        }
         listeners.forEach(l -> l.onRunStart(rounds, first));
         restoreOrCaptureInitial();
         if (first == 0) {

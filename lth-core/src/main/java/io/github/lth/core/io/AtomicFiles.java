@@ -44,6 +44,7 @@ final class AtomicFiles {
     Path tmp = dir.resolve("." + target.getFileName() + "."
         + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
     boolean moved = false;
+    InFlightWrites.add(tmp);
     try {
       try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE,
           StandardOpenOption.CREATE_NEW);
@@ -53,8 +54,9 @@ final class AtomicFiles {
         out.flush();
         channel.force(true);
       }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
+      KillPoints.reach("write " + target.getFileName());
+      InFlightWrites.commit(() -> Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING));
       moved = true;
     } catch (IOException e) {
       throw new IOException("cannot write " + file + ": " + Errors.describe(e), e);
@@ -62,6 +64,7 @@ final class AtomicFiles {
       if (!moved) {
         deleteQuietly(tmp);
       }
+      InFlightWrites.remove(tmp);
     }
     syncDirectory(dir);
   }

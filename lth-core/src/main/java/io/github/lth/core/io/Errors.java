@@ -5,11 +5,19 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 
-/** Turns JDK I/O exceptions into short one-line reasons for "cannot read/write FILE: ...". */
-final class Errors {
+/**
+ * Turns JDK I/O exceptions into short one-line reasons for "cannot read/write FILE: ...".
+ *
+ * <pre>{@code
+ * throw new IOException("cannot write " + file + ": " + Errors.describe(e), e);
+ * // cannot write runs/a/.lock: Read-only file system
+ * }</pre>
+ */
+public final class Errors {
   private Errors() {}
 
-  static String describe(IOException e) {
+  /** The reason of {@code e} in one line, without the file name the JDK puts in front. */
+  public static String describe(IOException e) {
     if (e instanceof NoSuchFileException) {
       return "no such file or directory";
     }

@@ -14,10 +14,15 @@ import io.github.lth.core.Metrics;
 import io.github.lth.core.Round;
 import io.github.lth.core.TrainingSummary;
 import io.github.lth.core.Weights;
+import io.github.lth.core.io.AtomicWrite;
+import io.github.lth.core.io.Errors;
+import io.github.lth.core.io.InFlightWrites;
+import io.github.lth.core.io.KillPoints;
 import io.github.lth.core.io.MaskIO;
 import io.github.lth.core.io.WeightsIO;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -119,22 +124,16 @@ public final class RunStore implements Closeable {
       checkArgument(settings.equals(old), "run directory %s was made with other settings (%s);"
           + " choose another directory", dir, differences(old, settings));
     } else if (Files.isDirectory(dir)) {
+      // a run killed before its config.json was written leaves only its lock and temporaries
       try (Stream<Path> entries = Files.list(dir)) {
-        checkArgument(entries.findAny().isEmpty(),
+        checkArgument(entries.allMatch(RunStore::isLeftover),
             "run directory %s exists and is not an lth4j run directory (no %s)", dir, CONFIG);
       }
     } else {
       checkArgument(!Files.exists(dir), "run directory %s is a file, not a directory", dir);
       Files.createDirectories(dir);
     }
-    FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
-    FileLock lock = tryLock(channel);
-    if (lock == null) {
-      channel.close();
-      throw new IllegalArgumentException("run directory " + dir + " is in use by another run");
-    }
-    RunStore store = new RunStore(dir, channel, lock);
+    RunStore store = lock(dir);
     if (!Files.exists(config)) {
       store.writeConfig(settings, provenance);
     }
@@ -244,16 +243,28 @@ public final class RunStore implements Closeable {
     checkArgument(!Files.exists(target), "round %s of %s is already stored", round.index(), dir);
     Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
     deleteRecursively(tmp);
-    Files.createDirectory(tmp);
-    MaskIO.write(round.mask(), tmp.resolve(MASK));
-    WeightsIO.write(trained, tmp.resolve(TRAINED_WEIGHTS));
-    writeString(tmp.resolve(METRICS), GSON.toJson(roundJson(round)));
-    for (String f : List.of(MASK, TRAINED_WEIGHTS, METRICS)) {
-      fsync(tmp.resolve(f));
+    InFlightWrites.add(tmp);
+    boolean committed = false;
+    try {
+      try {
+        Files.createDirectory(tmp);
+      } catch (IOException e) {
+        throw new IOException("cannot write " + tmp + ": " + Errors.describe(e), e);
+      }
+      MaskIO.write(round.mask(), tmp.resolve(MASK));
+      WeightsIO.write(trained, tmp.resolve(TRAINED_WEIGHTS));
+      writeString(tmp.resolve(METRICS), GSON.toJson(roundJson(round)));
+      fsync(tmp);
+      KillPoints.reach("commit " + target.getFileName());
+      InFlightWrites.commit(() -> Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE));
+      committed = true;
+      fsync(dir);
+    } finally {
+      if (!committed) {
+        deleteQuietly(tmp);
+      }
+      InFlightWrites.remove(tmp);
     }
-    fsync(tmp);
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    fsync(dir);
   }
 
   /**
@@ -285,6 +296,8 @@ public final class RunStore implements Closeable {
         StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock held = channel.lock()) {
       Map<String, List<Round>> branches = readBranchRounds(dir);
+      // summary.json goes last: when it lists every round, the table and the plot do too
+      AtomicWrite.bytes(dir.resolve(CURVE), CurvePlot.png(rounds, primaryMetric, branches));
       writeString(dir.resolve(RESULTS), ResultsTable.csv(rounds, branches));
       JsonObject summary = new JsonObject();
       summary.addProperty("primary_metric", primaryMetric);
@@ -296,20 +309,98 @@ public final class RunStore implements Closeable {
         summary.add("branches", b);
       }
       writeString(dir.resolve(SUMMARY), GSON.toJson(summary));
-      Path tmp = dir.resolve("." + CURVE + ".tmp");
-      CurvePlot.write(rounds, primaryMetric, branches, tmp);
-      Files.move(tmp, dir.resolve(CURVE), StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
     }
   }
 
-  /** The run's lock, or null while another process (or channel of this one) holds it. */
-  private static FileLock tryLock(FileChannel channel) throws IOException {
-    try {
-      return channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      return null;
+  /**
+   * Rewrites the summary unless summary.json (written last) already lists exactly these rounds:
+   * a run stopped between storing a round and its summary gets the summary on resume, also
+   * when no round is left to train.
+   */
+  public void writeSummaryIfStale(List<Round> rounds, String primaryMetric) throws IOException {
+    Path file = dir.resolve(SUMMARY);
+    if (Files.isRegularFile(file)) {
+      try {
+        JsonObject summary = readJson(file);
+        List<Integer> listed = new ArrayList<>();
+        summary.getAsJsonArray("rounds").forEach(r -> listed.add(
+            r.getAsJsonObject().get("round").getAsInt()));
+        if (listed.equals(rounds.stream().map(Round::index).toList())) {
+          return;
+        }
+      } catch (IOException | RuntimeException e) {
+        // an unreadable summary is rewritten like a stale one
+      }
     }
+    writeSummary(dir, rounds, primaryMetric);
+  }
+
+  /**
+   * Takes the run's lock and records this process in the lock file. The operating system
+   * releases the lock when its process dies, however it dies, so the lock of a killed run is
+   * simply taken over; the process recorded in the file is only there to name the holder.
+   */
+  private static RunStore lock(Path dir) throws IOException {
+    Path file = dir.resolve(LOCK);
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new IOException("cannot write " + file + ": " + Errors.describe(e), e);
+    }
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    } catch (IOException e) {
+      channel.close();
+      throw new IOException("cannot lock " + file + ": " + Errors.describe(e), e);
+    }
+    if (lock == null) {
+      String holder = holder(channel);
+      channel.close();
+      throw new IllegalArgumentException("run directory " + dir + " is in use by another run ("
+          + holder + "); wait for it to end or stop it");
+    }
+    try {
+      byte[] me = (ProcessHandle.current().pid() + " " + hostName() + "\n")
+          .getBytes(StandardCharsets.UTF_8);
+      channel.truncate(0);
+      channel.write(ByteBuffer.wrap(me), 0);
+      channel.force(false);
+    } catch (IOException e) {
+      lock.release();
+      channel.close();
+      throw new IOException("cannot write " + file + ": " + Errors.describe(e), e);
+    }
+    return new RunStore(dir, channel, lock);
+  }
+
+  /** "process 1234 on host h" from a lock file, or what is known when it is empty. */
+  private static String holder(FileChannel channel) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(256);
+    channel.read(buffer, 0);
+    String[] parts = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8)
+        .strip().split(" ", 2);
+    if (parts.length < 2 || !parts[0].matches("[0-9]+")) {
+      return "its process did not record itself yet";
+    }
+    return "process " + parts[0] + " on host " + parts[1];
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  private static boolean isLeftover(Path p) {
+    String name = p.getFileName().toString();
+    return name.equals(LOCK) || (name.startsWith(".") && name.endsWith(".tmp"));
   }
 
   /** The stored rounds of each branch of the run in {@code dir}, by branch name. */
@@ -442,15 +533,20 @@ public final class RunStore implements Closeable {
 
   /** Writes text through a temporary file and a rename, so readers never see half a file. */
   static void writeString(Path file, String text) throws IOException {
-    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-    Files.writeString(tmp, text, StandardCharsets.UTF_8);
-    fsync(tmp);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    AtomicWrite.text(file, text);
   }
 
   private static void fsync(Path p) throws IOException {
     try (FileChannel c = FileChannel.open(p, StandardOpenOption.READ)) {
       c.force(true);
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      deleteRecursively(p);
+    } catch (IOException e) {
+      // the write already failed, which is what the caller needs to hear; open removes the rest
     }
   }
 
