@@ -132,8 +132,12 @@ final class BranchCommand implements Callable<Integer> {
         out.printf("already trained: rounds %s%n", stored);
       }
       out.flush();
-      BranchResult result = builder.addListener(new ProgressReporter(System.err, out,
-          task.primaryMetric(), task.totalSteps())).build().run(net, task);
+      BranchResult result;
+      try (StopNotice notice = StopNotice.install(spec.commandLine().getErr(), "lth branch",
+          () -> StopNotice.rounds(branchDir) + "; run the same command to continue")) {
+        result = builder.addListener(new ProgressReporter(System.err, out,
+            task.primaryMetric(), task.totalSteps())).build().run(net, task);
+      }
       printSummary(out, run, result, task.primaryMetric());
     }
     return 0;

@@ -189,12 +189,17 @@ final class ImpCommand implements Callable<Integer> {
           filters ? "of the filters pruned" : "sparsity", Table.count(task.totalSteps()), dev);
       out.printf("run directory: %s%n", runDir);
       out.flush();
-      ImpResult result = imp.toBuilder()
-          .optRunDirectory(runDir)
-          .optResume(resumeRun)
-          .addListener(new ProgressReporter(System.err, out, task.primaryMetric(), task.totalSteps()))
-          .build()
-          .run(net, task);
+      ImpResult result;
+      try (StopNotice notice = StopNotice.install(spec.commandLine().getErr(), "lth imp",
+          () -> StopNotice.rounds(runDir) + "; run the same command with --resume to continue")) {
+        result = imp.toBuilder()
+            .optRunDirectory(runDir)
+            .optResume(resumeRun)
+            .addListener(new ProgressReporter(System.err, out, task.primaryMetric(),
+                task.totalSteps()))
+            .build()
+            .run(net, task);
+      }
       printSummary(out, result, runDir);
     }
     return 0;

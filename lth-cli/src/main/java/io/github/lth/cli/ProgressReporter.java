@@ -4,6 +4,8 @@ import io.github.lth.core.ImpListener;
 import io.github.lth.core.Mask;
 import io.github.lth.core.Round;
 import io.github.lth.core.TrainingListener;
+import io.github.lth.core.io.KillPoints;
+import io.github.lth.core.run.RunStore;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -71,6 +73,9 @@ final class ProgressReporter implements ImpListener {
 
       @Override
       public void onStep(long step, int epoch, long batch, DoubleSupplier loss) {
+        if (KillPoints.armed()) {
+          KillPoints.reach(RunStore.roundDirectoryName(round) + " step " + step);
+        }
         bar.stepTo(step);
         if (step % LOSS_EVERY == 0) {
           bar.setExtraMessage(String.format(Locale.ROOT, "epoch %d loss %.4f", epoch + 1,

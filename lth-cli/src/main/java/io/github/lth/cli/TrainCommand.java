@@ -179,13 +179,17 @@ final class TrainCommand implements Callable<Integer> {
       }
       out.printf("run directory: %s%n", runDir);
       out.flush();
-      ImpResult result = builder
-          .optRunDirectory(runDir)
-          .optResume(training.resumeRun())
-          .addListener(new ProgressReporter(System.err, out, task.primaryMetric(),
-              task.totalSteps()))
-          .build()
-          .run(net, task);
+      ImpResult result;
+      try (StopNotice notice = StopNotice.install(spec.commandLine().getErr(), "lth train",
+          () -> StopNotice.rounds(runDir) + "; run the same command with --resume to continue")) {
+        result = builder
+            .optRunDirectory(runDir)
+            .optResume(training.resumeRun())
+            .addListener(new ProgressReporter(System.err, out, task.primaryMetric(),
+                task.totalSteps()))
+            .build()
+            .run(net, task);
+      }
       printSummary(out, name, result, runDir);
     }
     return 0;

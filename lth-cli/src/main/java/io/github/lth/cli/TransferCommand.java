@@ -3,6 +3,8 @@ package io.github.lth.cli;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.Device;
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
 import io.github.lth.core.Mask;
 import io.github.lth.core.Metrics;
 import io.github.lth.core.Round;
@@ -20,6 +22,7 @@ import io.github.lth.djl.transfer.Transfer;
 import io.github.lth.djl.transfer.TransferMode;
 import io.github.lth.djl.transfer.TransferRecord;
 import io.github.lth.djl.transfer.TransferTrainer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,6 +207,21 @@ final class TransferCommand implements Callable<Integer> {
         runSetup.validation(), runSetup.seed(), runSetup.augmentation());
     Device dev = Devices.parse(device.device);
     List<TransferRecord> records = new ArrayList<>();
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("ticket", ticket.toString());
+    settings.put("rounds", rounds);
+    settings.put("rewind", run.rewind());
+    settings.put("weights", weights);
+    if (branch != null) {
+      settings.put("branch", branch);
+    }
+    settings.put("data", data);
+    settings.put("target", cut.asMap());
+    settings.put("modes", chosenModes.stream().map(TransferMode::label).toList());
+    settings.put("seeds", seeds);
+    settings.put("controls", chosenControls);
+    settings.put("epochs", setup.epochs());
+    settings.put("steps", setup.steps());
     try (ClassificationTask task = setup.classificationTask(target)) {
       TransferTrainer trainer = new TransferTrainer(setup.model(), target, task,
           setup.validation(), setup.seed(), setup.batchSize(), dev);
@@ -220,64 +238,65 @@ final class TransferCommand implements Callable<Integer> {
         }
       }
       Files.createDirectories(dir);
-      stdout.printf(Locale.ROOT, "lth transfer: %s rounds %s to %s (%d classes, %s training"
-              + " images), %s, %d seeds, into %s%n", ticket, rounds, target.train().name(),
-          target.classes(), Table.count(target.train().size()),
-          String.join("+", chosenModes.stream().map(TransferMode::label).toList()), seeds, dir);
-      stdout.flush();
-      Mask dense = run.round(0).mask();
-      Weights denseStart = tickets.denseStart();
-      for (int i = 0; i < seeds; i++) {
-        long seed = Seeds.derive(run.seed(), "transfer", i);
-        for (TransferMode mode : chosenModes) {
-          records.add(record(trainer, mode, "dense", 0, dense, denseStart, i, seed));
-        }
-      }
-      for (int r : rounds) {
-        Mask mask = tickets.mask(r);
-        Weights start = tickets.start(r);
+      // the ticket's own settings too: a run made again under the same name is another ticket
+      JsonObject checkpointKey = new Gson().toJsonTree(settings).getAsJsonObject();
+      checkpointKey.addProperty("ticket_settings_sha256", run.settingsFingerprint());
+      TransferCheckpoint done = TransferCheckpoint.open(dir, checkpointKey);
+      try (StopNotice notice = StopNotice.install(spec.commandLine().getErr(), "lth transfer",
+          () -> "the finished trainings are kept in " + dir.resolve(TransferCheckpoint.DIRECTORY)
+              + "; run the same command to continue")) {
+        stdout.printf(Locale.ROOT, "lth transfer: %s rounds %s to %s (%d classes, %s training"
+                + " images), %s, %d seeds, into %s%n", ticket, rounds, target.train().name(),
+            target.classes(), Table.count(target.train().size()),
+            String.join("+", chosenModes.stream().map(TransferMode::label).toList()), seeds, dir);
+        stdout.flush();
+        Mask dense = run.round(0).mask();
+        Weights denseStart = tickets.denseStart();
         for (int i = 0; i < seeds; i++) {
           long seed = Seeds.derive(run.seed(), "transfer", i);
           for (TransferMode mode : chosenModes) {
-            records.add(record(trainer, mode, "ticket", r, mask, start, i, seed));
-            for (String control : chosenControls) {
-              Mask controlMask = control.equals("random-mask")
-                  ? mask.randomLike(Seeds.derive(seed, "random-mask", r)) : mask;
-              Weights controlStart = control.equals("reinit")
-                  ? trainer.freshWeights(Seeds.derive(seed, "reinit", r)) : start;
-              records.add(record(trainer, mode, control, r, controlMask, controlStart, i, seed));
-            }
+            records.add(record(done, trainer, mode, "dense", 0, dense, denseStart, i, seed));
           }
         }
-        stdout.printf(Locale.ROOT, "transferred round %d (%.2f%% sparse)%n", r,
-            100 * mask.sparsity());
-        stdout.flush();
+        for (int r : rounds) {
+          Mask mask = tickets.mask(r);
+          Weights start = tickets.start(r);
+          for (int i = 0; i < seeds; i++) {
+            long seed = Seeds.derive(run.seed(), "transfer", i);
+            for (TransferMode mode : chosenModes) {
+              records.add(record(done, trainer, mode, "ticket", r, mask, start, i, seed));
+              for (String control : chosenControls) {
+                Mask controlMask = control.equals("random-mask")
+                    ? mask.randomLike(Seeds.derive(seed, "random-mask", r)) : mask;
+                Weights controlStart = control.equals("reinit")
+                    ? trainer.freshWeights(Seeds.derive(seed, "reinit", r)) : start;
+                records.add(record(done, trainer, mode, control, r, controlMask, controlStart,
+                    i, seed));
+              }
+            }
+          }
+          stdout.printf(Locale.ROOT, "transferred round %d (%.2f%% sparse)%n", r,
+              100 * mask.sparsity());
+          stdout.flush();
+        }
+      }
+      if (done.reused() > 0) {
+        stdout.printf("continued: %d trainings were already done in %s%n", done.reused(),
+            dir.resolve(TransferCheckpoint.DIRECTORY));
       }
     }
-    Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("ticket", ticket.toString());
-    settings.put("rounds", rounds);
-    settings.put("rewind", run.rewind());
-    settings.put("weights", weights);
-    if (branch != null) {
-      settings.put("branch", branch);
-    }
-    settings.put("data", data);
-    settings.put("target", cut.asMap());
-    settings.put("modes", chosenModes.stream().map(TransferMode::label).toList());
-    settings.put("seeds", seeds);
-    settings.put("controls", chosenControls);
-    settings.put("epochs", setup.epochs());
-    settings.put("steps", setup.steps());
     TransferOutputs.write(dir, records, settings, "transfer of " + ticket.getFileName() + " to "
         + target.train().name(), stdout);
     return 0;
   }
 
-  private static TransferRecord record(TransferTrainer trainer, TransferMode mode,
-      String configuration, int round, Mask mask, Weights start, int seedIndex, long seed) {
-    Metrics m = trainer.train(mode, start, mask, Seeds.derive(seed, "head", round), seed);
-    return new TransferRecord(mode, configuration, round, mask.sparsity(), seedIndex, m);
+  private static TransferRecord record(TransferCheckpoint done, TransferTrainer trainer,
+      TransferMode mode, String configuration, int round, Mask mask, Weights start,
+      int seedIndex, long seed) throws IOException {
+    return done.getOrTrain(mode, configuration, round, seedIndex, () -> {
+      Metrics m = trainer.train(mode, start, mask, Seeds.derive(seed, "head", round), seed);
+      return new TransferRecord(mode, configuration, round, mask.sparsity(), seedIndex, m);
+    });
   }
 
   private TargetData targetData() {
