@@ -1,9 +1,11 @@
 package io.github.lth.cli;
 
+import ai.djl.engine.EngineException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IExecutionStrategy;
@@ -16,7 +18,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 /**
  * Turns every failure into one line on standard error, prefixed by the command that failed.
  * Bad input (picocli parse errors, {@link IllegalArgumentException}, I/O errors on the user's
- * files) exits with 2; so does running out of memory, with the line saying
+ * files) exits with 2; so does running out of memory, Java's or PyTorch's, with the line saying
  * what the command was doing ({@link Phase}) and how to give it more; anything else is a bug or
  * an environment problem and exits with 1. A library message names its parameter in words;
  * {@link FlagNames} puts the command's flag for it in front.
@@ -51,6 +53,15 @@ final class ErrorReporter
 
   private static final long MB = 1L << 20;
   private static final long GB = 1L << 30;
+
+  /** PyTorch's allocators' words for running out (CPU, CUDA, MPS; C++'s own). */
+  private static final Pattern NATIVE_OUT_OF_MEMORY = Pattern.compile(
+      "out of memory|can't allocate memory|not enough memory|bad_alloc",
+      Pattern.CASE_INSENSITIVE);
+
+  /** The location and condition PyTorch's checks put before their message. */
+  private static final Pattern ENFORCE_PREFIX =
+      Pattern.compile("^\\[enforce fail at [^\\]]*\\]\\s*(?:[^.:]*\\.\\s+)?");
 
   // written, never read: its only use is to be let go
   private byte[] reserve;
@@ -116,6 +127,14 @@ final class ErrorReporter
     if (heap != null) {
       print(cl, outOfMemoryLine(name, Phase.doing(), heap.getMessage(),
           Runtime.getRuntime().maxMemory(), Phase.inputBytes()));
+      return BAD_INPUT;
+    }
+    EngineException engine = cause(ex, EngineException.class);
+    if (engine != null && engine.getMessage() != null
+        && NATIVE_OUT_OF_MEMORY.matcher(engine.getMessage()).find()) {
+      print(cl, nativeOutOfMemoryLine(name, Phase.doing(), engine.getMessage(),
+          cl.getCommandSpec().findOption("--batch-size") != null,
+          cl.getCommandSpec().findOption("--device") != null));
       return BAD_INPUT;
     }
     if (isBadInput(ex)) {
@@ -188,6 +207,34 @@ final class ErrorReporter
       b.append('.').append(tenths % 10);
     }
     b.append(" GB");
+  }
+
+  /**
+   * The line for PyTorch running out of memory, e.g. {@code lth imp: PyTorch ran out of memory
+   * while training round 2/5: CUDA out of memory. Tried to allocate 20.00 MiB; use a smaller
+   * --batch-size or another --device}. PyTorch allocates outside the Java heap, so a larger
+   * {@code -Xmx} does not help; the command's own flags might.
+   *
+   * @param message the {@link EngineException}'s message: its first line, without PyTorch's
+   *     source location, goes into the line
+   */
+  static String nativeOutOfMemoryLine(String command, String doing, String message,
+      boolean hasBatchSize, boolean hasDevice) {
+    String first = message.strip().lines().findFirst().orElse("").strip();
+    first = ENFORCE_PREFIX.matcher(first).replaceFirst("");
+    String advice;
+    if (hasBatchSize && hasDevice) {
+      advice = "use a smaller --batch-size or another --device";
+    } else if (hasBatchSize) {
+      advice = "use a smaller --batch-size";
+    } else if (hasDevice) {
+      advice = "use another --device";
+    } else {
+      advice = "free memory on this machine (PyTorch allocates outside the Java heap, so -Xmx"
+          + " does not help)";
+    }
+    return command + ": PyTorch ran out of memory" + (doing == null ? "" : " while " + doing)
+        + ": " + first + "; " + advice;
   }
 
   /** {@code t} or its first cause of {@code type}, or null. */

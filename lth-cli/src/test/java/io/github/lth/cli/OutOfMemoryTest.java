@@ -2,6 +2,7 @@ package io.github.lth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.engine.EngineException;
 import io.github.lth.core.Scores;
 import io.github.lth.core.Subnetwork;
 import io.github.lth.core.io.WeightsIO;
@@ -25,12 +26,19 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * Running out of memory is one line on standard error and exit code 2: for real in a small-heap
- * JVM running the CLI's main class, and in process for the line's text.
+ * Running out of memory, Java's or PyTorch's, is one line on standard error and exit code 2:
+ * for real in a small-heap JVM running the CLI's main class, and in process for the lines' text.
  */
 class OutOfMemoryTest {
   private static final long MB = 1L << 20;
   private static final long GB = 1L << 30;
+
+  /** PyTorch's CPU allocator's message as DJL passes it on: location, condition, trace. */
+  private static final String CPU_ALLOCATOR = "[enforce fail at alloc_cpu.cpp:75] err == 0."
+      + " DefaultCPUAllocator: can't allocate memory: you tried to allocate 1099511627776 bytes."
+      + " Error code 12 (Cannot allocate memory)\n"
+      + "Exception raised from alloc_cpu at ../c10/core/impl/alloc_cpu.cpp:75 (most recent call"
+      + " first):\nframe #0: c10::Error::Error(...) + 0x9c (0x7f in libc10.so)\n";
 
   @TempDir
   Path dir;
@@ -111,6 +119,54 @@ class OutOfMemoryTest {
   }
 
   @Test
+  void pytorchRunningOutOfMemoryIsOneLineWithTheCommandsAdvice() throws IOException {
+    Path w = dir.resolve("w.npz");
+    WeightsIO.write(Fixtures.tiedWeights(1), w);
+
+    CliRun mask = CliRun.of("mask", "--weights", w.toString(), "--sparsity", "0.5", "--out",
+        dir.resolve("m.npz").toString(), "--criterion", NativeExhaustingCriterion.class.getName());
+
+    assertThat(mask.err()).isEqualTo("lth mask: PyTorch ran out of memory while computing the"
+        + " mask: DefaultCPUAllocator: can't allocate memory: you tried to allocate 1099511627776"
+        + " bytes. Error code 12 (Cannot allocate memory); free memory on this machine (PyTorch"
+        + " allocates outside the Java heap, so -Xmx does not help)\n");
+    assertThat(mask.exit()).isEqualTo(2);
+
+    // lth imp has --batch-size and --device; the message comes wrapped in another exception
+    Phase.reset();
+    StringWriter err = new StringWriter();
+    CommandLine cli = Lth.commandLine().setErr(new PrintWriter(err));
+    int exit = new ErrorReporter().handleExecutionException(new IllegalStateException("step 3",
+        new EngineException("CUDA out of memory. Tried to allocate 20.00 MiB (GPU 0; 3.95 GiB"
+            + " total capacity)\nException raised from malloc at CUDACachingAllocator.cpp:913")),
+        cli.getSubcommands().get("imp"), null);
+    assertThat(err.toString()).isEqualTo("lth imp: PyTorch ran out of memory: CUDA out of"
+        + " memory. Tried to allocate 20.00 MiB (GPU 0; 3.95 GiB total capacity); use a smaller"
+        + " --batch-size or another --device\n");
+    assertThat(exit).isEqualTo(2);
+  }
+
+  @Test
+  void theNativeLineTakesTheFirstLineWithoutPytorchsSourceLocation() {
+    assertThat(ErrorReporter.nativeOutOfMemoryLine("lth branch", "training round 1/3",
+        CPU_ALLOCATOR, false, true)).isEqualTo("lth branch: PyTorch ran out of memory while"
+        + " training round 1/3: DefaultCPUAllocator: can't allocate memory: you tried to allocate"
+        + " 1099511627776 bytes. Error code 12 (Cannot allocate memory); use another --device");
+  }
+
+  @Test
+  void otherEngineFailuresStayUnexpected() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = Lth.commandLine().setErr(new PrintWriter(err));
+    int exit = new ErrorReporter().handleExecutionException(
+        new EngineException("expected scalar type Float but found Double"),
+        cli.getSubcommands().get("imp"), null);
+    assertThat(err.toString()).isEqualTo("lth imp: unexpected failure:"
+        + " ai.djl.engine.EngineException: expected scalar type Float but found Double\n");
+    assertThat(exit).isEqualTo(1);
+  }
+
+  @Test
   void anOutOfMemoryErrorWrappedInAnExceptionIsTheSameLine() {
     Phase.reset();
     Phase.set("drawing the plots");
@@ -129,6 +185,14 @@ class OutOfMemoryTest {
     @Override
     public Scores score(Subnetwork s) {
       throw new OutOfMemoryError("Java heap space");
+    }
+  }
+
+  /** Scoring runs out of PyTorch's memory, as a criterion computing on NDArrays might. */
+  public static final class NativeExhaustingCriterion implements PruningCriterion {
+    @Override
+    public Scores score(Subnetwork s) {
+      throw new EngineException(CPU_ALLOCATOR);
     }
   }
 
