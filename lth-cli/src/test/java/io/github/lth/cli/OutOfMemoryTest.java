@@ -3,6 +3,7 @@ package io.github.lth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.EngineException;
+import io.github.lth.core.Mask;
 import io.github.lth.core.Scores;
 import io.github.lth.core.Subnetwork;
 import io.github.lth.core.io.WeightsIO;
@@ -178,6 +179,17 @@ class OutOfMemoryTest {
     assertThat(err.toString()).isEqualTo(ErrorReporter.outOfMemoryLine("lth compare",
         "drawing the plots", null, Runtime.getRuntime().maxMemory(), 0) + "\n");
     assertThat(exit).isEqualTo(2);
+  }
+
+  @Test
+  void aTrainingRunNamesItsRoundThroughItsProgressReporter() {
+    Phase.reset();
+    ProgressReporter progress = new ProgressReporter(System.err,
+        new PrintWriter(new StringWriter()), "accuracy", 10);
+    progress.onRunStart(5, 0);
+    progress.onRoundStart(2, Mask.builder().put("a", new long[] {2}, new boolean[] {true, false})
+        .build());
+    assertThat(Phase.doing()).isEqualTo("training round 2/5");
   }
 
   /** Scoring runs out of heap, as a criterion over a large network might. */
