@@ -132,6 +132,7 @@ final class CompareCommand implements Callable<Integer> {
         masks.add(Inputs.readMask(MaskComparison.letter(a), source.file()));
       }
     }
+    Phase.set("comparing the masks");
     MaskComparison c = MaskComparison.of(labels, masks);
     Map<Path, byte[]> pictures = plots == null ? Map.of() : render(c);
 
@@ -311,6 +312,7 @@ final class CompareCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--plots: directory " + parent + " does not exist (for "
           + plots + ")");
     }
+    Phase.set("drawing the plots");
     Map<Path, byte[]> out = new LinkedHashMap<>();
     out.put(plots.resolve("iou.png"), MaskPlots.iouHeatMap(c));
     out.put(plots.resolve("layer-sparsity.png"), MaskPlots.layerSparsityBars(c));

@@ -203,6 +203,7 @@ final class ExportCommand implements Callable<Integer> {
     try (DjlModel model = setup.model(setup.loadData(), Device.cpu())) {
       model.load(source.trained());
       model.applyMask(source.mask());
+      Phase.set("removing the pruned channels");
       plan = ChannelRemoval.plan(model, multiple);
       try (DjlModel shrunk = ChannelRemoval.shrink(model, multiple)) {
         small = shrunk.weights(shrunk.parameters().stream().map(ParameterInfo::name).toList());
@@ -211,6 +212,7 @@ final class ExportCommand implements Callable<Integer> {
             + " (--channel-multiple " + DEFAULT_CHANNEL_MULTIPLE + ")", e);
       }
     }
+    Phase.set("writing --out " + target);
     WeightsIO.write(small, target);
     PrintWriter w = spec.commandLine().getOut();
     w.printf(Locale.ROOT, "wrote %s (%s): round %d of %s with its removable channels removed"
@@ -228,7 +230,9 @@ final class ExportCommand implements Callable<Integer> {
     ChosenRound source = chooseRound(StoredRun.open(runDir));
     Mask mask = source.mask();
     Weights trained = source.trained();
+    Phase.set("measuring the sizes of round " + source.index());
     ExportSizes measured = ExportSizes.of(trained, mask);
+    Phase.set("writing --out " + target);
     if (chosen == Format.COMPACT) {
       CompactWeights.write(trained, mask, target);
     } else {
@@ -265,6 +269,7 @@ final class ExportCommand implements Callable<Integer> {
     StringBuilder csv = new StringBuilder("round,sparsity,dense_bytes,compact_bytes,gzip_bytes,"
         + "compact_bits_per_masked_weight,ideal_bits_per_masked_weight\n");
     for (Round r : run.rounds()) {
+      Phase.set("measuring the sizes of round " + r.index());
       ExportSizes s = ExportSizes.of(run.trainedWeights(r.index()), r.mask());
       table.row(Integer.toString(r.index()), Table.percent(s.sparsity()),
           Table.count(s.denseBytes()), Table.count(s.compactBytes()), Table.count(s.gzipBytes()),
@@ -307,7 +312,9 @@ final class ExportCommand implements Callable<Integer> {
     }
     Inputs.checkWritable("--out", target);
     Inputs.checkNotSame("--out", target, "--from", from);
+    Phase.reading("--from", from);
     CompactWeights.Contents contents = CompactWeights.read(from);
+    Phase.set("writing --out " + target);
     WeightsIO.write(contents.weights(), target);
     PrintWriter w = spec.commandLine().getOut();
     w.printf(Locale.ROOT, "wrote %s (%s): %d tensors from %s, %d masked, %s sparse%n", target,
@@ -323,6 +330,7 @@ final class ExportCommand implements Callable<Integer> {
   /** --round, or the last complete round; its mask and trained weights. */
   private ChosenRound chooseRound(StoredRun run) throws IOException {
     int index = round != null ? round : run.rounds().size() - 1;
+    Phase.set("reading round " + index + " of " + runDir);
     return new ChosenRound(index, run.round(index).mask(), run.trainedWeights(index));
   }
 

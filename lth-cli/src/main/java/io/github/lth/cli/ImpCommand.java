@@ -252,6 +252,7 @@ final class ImpCommand implements Callable<Integer> {
     if (rewind.startsWith("pretrained:")) {
       Path file = Path.of(rewind.substring("pretrained:".length()));
       checkArgument(Files.isRegularFile(file), "--rewind pretrained: file %s not found", file);
+      Phase.reading("--rewind pretrained:", file);
       Weights weights = file.toString().endsWith(".params")
           ? ParamsFiles.read(file, setup.block(split))
           : WeightsIO.read(file);

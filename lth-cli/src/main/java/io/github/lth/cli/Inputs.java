@@ -123,12 +123,14 @@ final class Inputs {
   /** Reads an .npz of float tensors named by {@code flag}. */
   static Weights readWeights(String flag, Path file) throws IOException {
     checkReadable(flag, file);
+    Phase.reading(flag, file);
     return WeightsIO.read(file);
   }
 
   /** Reads an .npz of bool arrays named by {@code flag}. */
   static Mask readMask(String flag, Path file) throws IOException {
     checkReadable(flag, file);
+    Phase.reading(flag, file);
     return MaskIO.read(file);
   }
 

@@ -44,7 +44,8 @@ import picocli.CommandLine.Spec;
         "  lth export runs/lenet --out lenet.lthc",
         "  lth help mask",
         "",
-        "Exit codes: 0 success, 2 bad input (one line on stderr), 1 unexpected failure.",
+        "Exit codes: 0 success, 2 bad input or out of memory (one line on stderr), 1 unexpected"
+            + " failure.",
     })
 public final class Lth implements Runnable {
 
@@ -57,15 +58,16 @@ public final class Lth implements Runnable {
   }
 
   /**
-   * A fresh command line with lth's error handling: bad input gives one line on standard error
-   * and exit code 2, an unexpected failure exit code 1.
+   * A fresh command line with lth's error handling: bad input or running out of memory gives one
+   * line on standard error and exit code 2, an unexpected failure exit code 1.
    */
   public static CommandLine commandLine() {
     ErrorReporter reporter = new ErrorReporter();
     CommandLine cli = new CommandLine(new Lth())
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setParameterExceptionHandler(reporter)
-        .setExecutionExceptionHandler(reporter);
+        .setExecutionExceptionHandler(reporter)
+        .setExecutionStrategy(reporter);
     ImpCommand.addPresetsToHelp(cli.getSubcommands().get("imp").getCommandSpec());
     return cli;
   }

@@ -142,6 +142,7 @@ final class MaskCommand implements Callable<Integer> {
       checkFinite("--reference", referenceFile, reference);
     }
 
+    Phase.set("computing the mask");
     List<String> prunable = selectLayers(weights, previous, includePattern, excludePattern);
     if (reference != null) {
       checkCovers("--reference", referenceFile, reference, weights, prunable);
@@ -160,6 +161,7 @@ final class MaskCommand implements Callable<Integer> {
       next = Pruner.pruneTo(current, scores, pruning.scope, sparsity);
     }
 
+    Phase.set("writing --out " + outFile);
     MaskIO.write(next, outFile);
     report(next, weights, filters);
     return 0;

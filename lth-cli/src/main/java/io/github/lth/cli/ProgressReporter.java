@@ -17,7 +17,9 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Shows one progress bar per IMP round (epoch and loss as its message) on standard error and a
- * line per finished round on standard output.
+ * line per finished round on standard output. It also names the {@link Phase} (training round
+ * r, then preparing the next), so every command that trains through it says where memory ran
+ * out.
  *
  * <pre>{@code
  * Imp.builder().addListener(new ProgressReporter(System.err, out, "accuracy", 500))
@@ -58,6 +60,7 @@ final class ProgressReporter implements ImpListener {
 
   @Override
   public TrainingListener onRoundStart(int round, Mask mask) {
+    Phase.set("training round " + round + "/" + rounds);
     String task = String.format(Locale.ROOT, "round %d/%d %6.2f%%", round, rounds,
         100 * mask.sparsity());
     return new TrainingListener() {
@@ -95,6 +98,9 @@ final class ProgressReporter implements ImpListener {
 
   @Override
   public void onRoundEnd(Round round) {
+    // IMP prunes next, sparse training loads the initial weights: both build the next round
+    Phase.set(round.index() < rounds ? "preparing round " + (round.index() + 1) + "/" + rounds
+        : "finishing the run");
     double v = round.metrics().get(metric);
     if (round.index() == 0) {
       dense = v;

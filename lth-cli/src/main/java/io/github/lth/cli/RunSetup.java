@@ -142,6 +142,7 @@ record RunSetup(String data, String model, Integer epochs, Long steps, int batch
 
   /** The data set, cut to {@link #classes} when they are set. */
   TrainTestSplit loadData() throws IOException {
+    Phase.set("loading the data (" + data + ")");
     TrainTestSplit all = DataSources.load(data);
     if (classes == null) {
       return all;
