@@ -79,7 +79,9 @@ final class LthProcess {
   /** Waits until the child says it paused at its kill point. */
   void awaitPause() throws IOException, InterruptedException {
     long deadline = System.nanoTime() + PAUSE_TIMEOUT.toNanos();
-    String marker = "lth: paused at " + pauseAt + " (pid " + process.pid() + ")";
+    String point = pauseAt.contains("#") ? pauseAt.substring(0, pauseAt.lastIndexOf('#'))
+        : pauseAt;
+    String marker = "lth: paused at " + point + " (pid " + process.pid() + ")";
     while (!stderr().contains(marker)) {
       if (!process.isAlive()) {
         throw new AssertionError("lth ended (exit " + process.exitValue() + ") before pausing at '"

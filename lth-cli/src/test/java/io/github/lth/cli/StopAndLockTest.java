@@ -75,7 +75,7 @@ class StopAndLockTest {
 
     CliRun second = CliRun.of(imp(run, true));
     assertThat(second.exit()).isEqualTo(2);
-    assertThat(second.err()).isEqualTo("lth imp: run directory " + run + " is in use by another"
+    assertThat(second.err()).isEqualTo("lth imp: --out: run directory " + run + " is in use by another"
         + " run (process " + holder.pid() + " on host " + host + "); wait for it to end or stop"
         + " it\n");
 
