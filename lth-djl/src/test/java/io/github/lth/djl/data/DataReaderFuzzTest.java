@@ -140,6 +140,15 @@ class DataReaderFuzzTest {
             + " data");
   }
 
+  @Test
+  void idxGzipCutInItsOwnHeader() throws IOException {
+    Path gz = Files.write(dir.resolve("cut-idx1-ubyte.gz"),
+        Arrays.copyOf(gzip(idx(new int[] {2}, new byte[2])), 6));
+    assertThatThrownBy(() -> IdxReader.read(gz)).isInstanceOf(IOException.class)
+        .hasMessage("IDX file " + gz + ": corrupt or truncated gzip data (unexpected end of"
+            + " data)");
+  }
+
   // ---- CIFAR ----
 
   private static byte[] cifar(int records, int labelBytes) {
