@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
@@ -44,8 +45,9 @@ public final class IdxReader {
     if (!Files.isRegularFile(file)) {
       throw error(source, "not found");
     }
+    long length = Files.size(file);
     try (InputStream in = Files.newInputStream(file)) {
-      return read(in, source);
+      return read(in, source, length);
     }
   }
 
@@ -54,6 +56,11 @@ public final class IdxReader {
    * it in error messages. The stream is read to its end but not closed.
    */
   public static IdxArray read(InputStream raw, String source) throws IOException {
+    return read(raw, source, -1);
+  }
+
+  // length is the stream's length when known (a file), else -1.
+  private static IdxArray read(InputStream raw, String source, long length) throws IOException {
     // Closing the decompressor frees its native buffers; the shield keeps the caller's stream
     // open, as documented.
     InputStream shielded = new FilterInputStream(raw) {
@@ -61,12 +68,14 @@ public final class IdxReader {
       public void close() {}
     };
     BufferedInputStream buffered = new BufferedInputStream(shielded, 1 << 16);
-    try (InputStream in = isGzip(buffered) ? new GZIPInputStream(buffered, 1 << 16)
-        : buffered) {
-      return readIdx(in, source);
+    boolean gzip = isGzip(buffered);
+    try (InputStream in = gzip ? new GZIPInputStream(buffered, 1 << 16) : buffered) {
+      // Only a plain file's length bounds its content; a gzip stream is checked as it inflates.
+      return readIdx(in, source, gzip ? -1 : length);
     } catch (EOFException | ZipException e) {
       // The JDK's gzip reader signals truncated and damaged archives this way.
-      throw error(source, "corrupt or truncated gzip data (" + oneLine(e.getMessage()) + ")");
+      throw error(source, "corrupt or truncated gzip data (" + (e.getMessage() == null
+          ? "unexpected end of data" : oneLine(e.getMessage())) + ")");
     }
   }
 
@@ -144,7 +153,8 @@ public final class IdxReader {
     }
   }
 
-  private static IdxArray readIdx(InputStream in, String source) throws IOException {
+  private static IdxArray readIdx(InputStream in, String source, long length)
+      throws IOException {
     byte[] header = in.readNBytes(4);
     if (header.length < 4) {
       throw error(source, "truncated header (" + header.length + " bytes)");
@@ -182,13 +192,23 @@ public final class IdxReader {
         throw error(source, "header announces more than " + MAX_BYTES + " bytes of data");
       }
     }
-    // readNBytes grows its buffer as data arrives, so a lying header cannot force a huge
-    // allocation before the truncation is noticed.
-    byte[] values = in.readNBytes((int) size);
-    if (values.length < size) {
-      throw error(source, String.format(Locale.ROOT,
-          "truncated: the header announces %d data bytes (%s), the file holds %d", size,
-          shape(dims), values.length));
+    long headerBytes = 4 + 4L * rank;
+    if (length >= 0 && headerBytes + size > length) {
+      throw truncated(source, size, dims, length - headerBytes);
+    }
+    // The buffer grows with the data that actually arrives, so a header that lies about the
+    // size of a gzip stream costs no more than the stream's real content.
+    byte[] values = new byte[(int) Math.min(size, 1 << 16)];
+    int filled = 0;
+    while (filled < size) {
+      if (filled == values.length) {
+        values = Arrays.copyOf(values, (int) Math.min(size, 2L * values.length));
+      }
+      int n = in.read(values, filled, values.length - filled);
+      if (n < 0) {
+        throw truncated(source, size, dims, filled);
+      }
+      filled += n;
     }
     if (in.read() != -1) {
       throw error(source, String.format(Locale.ROOT,
@@ -196,6 +216,12 @@ public final class IdxReader {
           shape(dims)));
     }
     return new IdxArray(source, dims, values);
+  }
+
+  private static IOException truncated(String source, long size, int[] dims, long present) {
+    return error(source, String.format(Locale.ROOT,
+        "truncated: the header announces %d data bytes (%s), the file holds %d", size,
+        shape(dims), present));
   }
 
   private static boolean isGzip(BufferedInputStream in) throws IOException {

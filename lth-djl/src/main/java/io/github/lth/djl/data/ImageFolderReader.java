@@ -5,14 +5,23 @@ import static com.google.common.base.Preconditions.checkArgument;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Reads an image folder: {@code root/train/<class>/*.png|jpg|jpeg} and {@code
@@ -38,6 +47,13 @@ public final class ImageFolderReader {
   /** File-name extensions read, compared ignoring case. */
   public static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg");
 
+  // Raw decoded bytes per file byte that no complete PNG or JPEG file exceeds: deflate expands at
+  // most 1,032-fold, and JPEG spends at least one bit on each 8x8 block of each component
+  // (about 1,365-fold with 4x4 chroma subsampling).
+  private static final long MAX_EXPANSION = 2048;
+  // One image's three channel planes must fit in one Java array.
+  private static final long MAX_ARRAY = Integer.MAX_VALUE - 8L;
+
   private ImageFolderReader() {}
 
   /**
@@ -46,7 +62,8 @@ public final class ImageFolderReader {
    *
    * @throws IllegalArgumentException if a sub-directory is missing, the class lists differ, a set
    *     has no images or an image has another size than the first one
-   * @throws IOException if a file cannot be read or decoded (the message names it)
+   * @throws IOException if a file cannot be read or decoded, is not PNG or JPEG, or its header
+   *     claims more pixels than the file's length can hold (the message names it)
    */
   public static TrainTestSplit read(Path root) throws IOException {
     Path trainDir = root.resolve(TRAIN);
@@ -122,15 +139,7 @@ public final class ImageFolderReader {
   }
 
   private static Decoded decode(Path file, int label) throws IOException {
-    BufferedImage image;
-    try {
-      image = ImageIO.read(file.toFile());
-    } catch (IOException | RuntimeException e) {
-      throw new IOException("image " + file + ": cannot be decoded: " + e.getMessage(), e);
-    }
-    if (image == null) {
-      throw new IOException("image " + file + ": not a readable PNG or JPEG image");
-    }
+    BufferedImage image = readImage(file);
     int w = image.getWidth();
     int h = image.getHeight();
     boolean gray = image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY;
@@ -158,6 +167,112 @@ public final class ImageFolderReader {
       }
     }
     return new Decoded(file, label, w, h, gray, pixels);
+  }
+
+  /**
+   * Decodes a PNG or JPEG file (recognised by content) after checking the size its header claims
+   * against the file's length, so that a damaged header cannot make the decoder allocate a huge
+   * raster.
+   */
+  private static BufferedImage readImage(Path file) throws IOException {
+    long length;
+    InputStream raw;
+    try {
+      length = Files.size(file);
+      raw = Files.newInputStream(file);
+    } catch (IOException e) {
+      throw new IOException("image " + file + ": cannot be read (" + reason(e) + ")", e);
+    }
+    try (raw; ImageInputStream in = new MemoryCacheImageInputStream(raw)) {
+      ImageReader reader = pngOrJpegReader(file, in);
+      try {
+        reader.setInput(in, true, true);
+        int w;
+        int h;
+        ImageTypeSpecifier type;
+        try {
+          w = reader.getWidth(0);
+          h = reader.getHeight(0);
+          type = reader.getRawImageType(0);
+        } catch (IOException | RuntimeException e) {
+          throw undecodable(file, e);
+        }
+        checkClaimedSize(file, reader.getFormatName(), w, h, type, length);
+        try {
+          return reader.read(0);
+        } catch (IOException | RuntimeException e) {
+          throw undecodable(file, e);
+        }
+      } finally {
+        reader.dispose();
+      }
+    }
+  }
+
+  private static ImageReader pngOrJpegReader(Path file, ImageInputStream in) throws IOException {
+    Iterator<ImageReader> readers;
+    try {
+      readers = ImageIO.getImageReaders(in);
+    } catch (RuntimeException e) {
+      throw undecodable(file, e);
+    }
+    while (readers.hasNext()) {
+      ImageReader r = readers.next();
+      String format = r.getFormatName().toLowerCase(Locale.ROOT);
+      if (format.equals("png") || format.equals("jpeg")) {
+        return r;
+      }
+      r.dispose();
+    }
+    throw new IOException("image " + file + ": not a readable PNG or JPEG image");
+  }
+
+  private static void checkClaimedSize(Path file, String format, int w, int h,
+      ImageTypeSpecifier type, long length) throws IOException {
+    long pixels = (long) w * h;
+    // Without a raw type (a colour space the decoder will refuse anyway) assume one byte a pixel.
+    int bits = type == null ? 8 : 0;
+    if (type != null) {
+      for (int size : type.getSampleModel().getSampleSize()) {
+        bits += size;
+      }
+    }
+    long rawBytes = (pixels * bits + 7) / 8;
+    if (w <= 0 || h <= 0 || rawBytes > MAX_EXPANSION * length || 3 * pixels > MAX_ARRAY) {
+      throw new IOException(String.format(Locale.ROOT, "image %s: header claims %dx%d pixels,"
+          + " more than a %d-byte %s file can hold", file, w, h, length,
+          format.toUpperCase(Locale.ROOT)));
+    }
+  }
+
+  // The JDK decoders report damaged data with IIOException and, on some inputs, with runtime
+  // exceptions of their own; neither set is ours to enumerate, so both become one message.
+  private static IOException undecodable(Path file, Exception e) {
+    return new IOException("image " + file + ": cannot be decoded: " + reason(e), e);
+  }
+
+  private static String reason(Exception e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file";
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    String m = message(e);
+    // The PNG decoder puts the actual problem (bad colour type, width 0, ...) in the cause.
+    Throwable cause = e.getCause();
+    if (cause != null && cause != e && !m.contains(message(cause))) {
+      m += " (" + message(cause) + ")";
+    }
+    return m;
+  }
+
+  private static String message(Throwable t) {
+    String m = t.getMessage();
+    if (m == null || m.isBlank()) {
+      return t instanceof EOFException ? "unexpected end of file" : t.getClass().getSimpleName();
+    }
+    return m.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
   }
 
   private static ImageDataset assemble(String name, List<Decoded> images, int channels,
