@@ -23,7 +23,8 @@ import java.util.function.Supplier;
  * The trainings a transfer has finished, one JSON file each under {@code OUT/trainings/}, so
  * that a transfer stopped by a crash or a signal continues where it stopped and ends with the
  * same results as an uninterrupted one. The files are valid only for the settings they were
- * made with (kept beside them): other settings start the directory afresh.
+ * made with (kept beside them): other settings start the directory afresh. One output directory
+ * serves one transfer at a time.
  *
  * <pre>{@code
  * TransferCheckpoint done = TransferCheckpoint.open(out, settings);
@@ -58,6 +59,10 @@ final class TransferCheckpoint {
       }
     }
     Files.createDirectories(dir);
+    // a transfer killed while writing leaves temporaries; one output directory serves one
+    // transfer at a time
+    AtomicWrite.removeLeftovers(out, "*");
+    AtomicWrite.removeLeftovers(dir, "*");
     if (!Files.exists(settingsFile)) {
       AtomicWrite.text(settingsFile, GSON.toJson(settings) + "\n");
     }

@@ -2,6 +2,9 @@ package io.github.lth.core.io;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /**
@@ -27,5 +30,25 @@ public final class AtomicWrite {
   /** Writes {@code text} as UTF-8. */
   public static void text(Path file, String text) throws IOException {
     bytes(file, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Removes the temporary files that writes of {@code fileName} in {@code dir} left behind when
+   * their process was killed. Call it only where no other process can be writing that file
+   * (under the lock that guards it): a live writer's temporary file looks the same.
+   *
+   * @param fileName the target's name, or {@code "*"} for the temporaries of every target
+   */
+  public static void removeLeftovers(Path dir, String fileName) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "." + fileName + ".*.tmp")) {
+      for (Path p : s) {
+        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
   }
 }

@@ -296,6 +296,10 @@ public final class RunStore implements Closeable {
         StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock held = channel.lock()) {
       Map<String, List<Round>> branches = readBranchRounds(dir);
+      // what a killed summary writer left: only writers holding this lock make these files
+      for (String f : List.of(CURVE, RESULTS, SUMMARY)) {
+        AtomicWrite.removeLeftovers(dir, f);
+      }
       // summary.json goes last: when it lists every round, the table and the plot do too
       AtomicWrite.bytes(dir.resolve(CURVE), CurvePlot.png(rounds, primaryMetric, branches));
       writeString(dir.resolve(RESULTS), ResultsTable.csv(rounds, branches));

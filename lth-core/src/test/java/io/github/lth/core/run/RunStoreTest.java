@@ -220,4 +220,54 @@ class RunStoreTest {
     assertThat(partial).doesNotExist();
     assertThat(dir.resolve("round-04")).isDirectory();
   }
+
+  @Test
+  void aSummaryLeftBehindByItsRoundIsRewrittenOnResumeAndACurrentOneIsLeftAlone()
+      throws IOException {
+    Path dir = tmp.resolve("f");
+    imp(dir).build().run(model(), new ToyTask(1, 3));
+    byte[] complete = Files.readAllBytes(dir.resolve("summary.json"));
+    byte[] table = Files.readAllBytes(dir.resolve("results.csv"));
+    // as if killed after the last round was stored and before its summary was written
+    Files.delete(dir.resolve("summary.json"));
+    Files.writeString(dir.resolve("results.csv"), "stale\n");
+    imp(dir).optResume(true).build().run(model(), new ToyTask(1, 3));
+    assertThat(Files.readAllBytes(dir.resolve("summary.json"))).isEqualTo(complete);
+    assertThat(Files.readAllBytes(dir.resolve("results.csv"))).isEqualTo(table);
+
+    // current: summary.json lists every round, so nothing is rewritten (the table stays as is)
+    Files.writeString(dir.resolve("results.csv"), "kept\n");
+    imp(dir).optResume(true).build().run(model(), new ToyTask(1, 3));
+    assertThat(Files.readString(dir.resolve("results.csv"))).isEqualTo("kept\n");
+  }
+
+  @Test
+  void aDirectoryHoldingOnlyALockAndTemporariesIsARunKilledBeforeItsConfig()
+      throws IOException {
+    Path dir = tmp.resolve("g");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve(".lock"), "12345 elsewhere\n");
+    Files.writeString(dir.resolve(".config.json.1a2b.tmp"), "{\"form");
+    imp(dir).build().run(model(), new ToyTask(1, 3));
+    assertThat(dir.resolve("config.json")).isRegularFile();
+    assertThat(dir.resolve(".config.json.1a2b.tmp")).doesNotExist();
+    assertThat(Files.readString(dir.resolve(".lock")))
+        .startsWith(ProcessHandle.current().pid() + " ");
+  }
+
+  @Test
+  void aSecondOpenOfARunInUseIsRefusedNamingTheHolder() throws IOException {
+    Path dir = tmp.resolve("h");
+    JsonObject settings = new JsonObject();
+    settings.addProperty("model", "toy");
+    try (RunStore first = RunStore.open(dir, settings, java.util.Map.of(), true)) {
+      assertThatThrownBy(() -> RunStore.open(dir, settings, java.util.Map.of(), true))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("run directory " + dir + " is in use by another run (process "
+              + ProcessHandle.current().pid() + " on host ")
+          .hasMessageEndingWith("); wait for it to end or stop it");
+    }
+    // released on close
+    RunStore.open(dir, settings, java.util.Map.of(), true).close();
+  }
 }
