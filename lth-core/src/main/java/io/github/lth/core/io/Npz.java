@@ -57,14 +57,14 @@ final class Npz {
         ZipEntry entry = e.nextElement();
         String name = entry.getName();
         if (entry.isDirectory() || !name.endsWith(SUFFIX)) {
-          throw fail(file, "entry '" + name + "' is not a .npy array");
+          throw fail(file, "entry '" + Errors.shown(name) + "' is not a .npy array");
         }
         String key = keyOf(entry);
         if (key.isEmpty()) {
-          throw fail(file, "entry '" + name + "' has an empty key");
+          throw fail(file, "entry '" + Errors.shown(name) + "' has an empty key");
         }
         if (!keys.add(key)) {
-          throw fail(file, "key '" + key + "' appears twice");
+          throw fail(file, "key '" + Errors.shown(key) + "' appears twice");
         }
         entries.add(entry);
       }
@@ -82,6 +82,7 @@ final class Npz {
   private static void readEntry(Path file, ZipFile zip, ZipEntry entry, ArrayConsumer consumer)
       throws IOException {
     String key = keyOf(entry);
+    String shown = Errors.shown(key);
     CRC32 crc = new CRC32();
     try (InputStream raw = zip.getInputStream(entry);
         CountingInputStream counted = new CountingInputStream(
@@ -99,11 +100,11 @@ final class Npz {
         throw new NpyFormatException("is corrupt (its zip CRC does not match its bytes)");
       }
     } catch (NpyFormatException e) {
-      throw fail(file, "key '" + key + "' " + e.getMessage(), e);
+      throw fail(file, "key '" + shown + "' " + e.getMessage(), e);
     } catch (IOException e) {
-      throw fail(file, "key '" + key + "' cannot be read: " + Errors.describe(e), e);
+      throw fail(file, "key '" + shown + "' cannot be read: " + Errors.describe(e), e);
     } catch (IllegalArgumentException e) {
-      throw fail(file, "key '" + key + "': " + Errors.oneLine(String.valueOf(e.getMessage())), e);
+      throw fail(file, "key '" + shown + "': " + Errors.oneLine(String.valueOf(e.getMessage())), e);
     }
   }
 

@@ -67,7 +67,7 @@ final class PyLiteral {
       expect(':');
       Object val = value();
       if (out.put(key, val) != null) {
-        throw error("header key " + key + " appears twice");
+        throw error("header key " + NpyHeader.pyRepr(key) + " appears twice");
       }
       skipSpace();
       if (peek() == ',') {
@@ -127,7 +127,7 @@ final class PyLiteral {
     try {
       return Long.parseLong(digits);
     } catch (NumberFormatException e) {
-      throw error("bad integer '" + digits + "' in the header");
+      throw error("bad integer '" + Errors.shown(digits) + "' in the header");
     }
   }
 
@@ -145,8 +145,8 @@ final class PyLiteral {
       case "None":
         return NONE;
       default:
-        throw error("unexpected " + (w.isEmpty() ? "'" + text.charAt(pos) + "'" : "'" + w + "'")
-            + " in the header");
+        String what = w.isEmpty() ? String.valueOf(text.charAt(pos)) : w;
+        throw error("unexpected '" + Errors.shown(what) + "' in the header");
     }
   }
 
