@@ -30,6 +30,8 @@ final class Npz {
   /** Fixed entry time (the zip epoch, as numpy uses) so that equal content gives equal bytes. */
   private static final LocalDateTime ZIP_EPOCH = LocalDateTime.of(1980, 1, 1, 0, 0);
   private static final String SUFFIX = ".npy";
+  /** Deflate's largest possible expansion of its input (zlib documents 1032:1). */
+  private static final long MAX_INFLATION = 1032;
 
   private Npz() {}
 
@@ -68,7 +70,9 @@ final class Npz {
         }
         entries.add(entry);
       }
+      long fileSize = Files.size(file);
       for (ZipEntry entry : entries) {
+        checkSizes(file, entry, fileSize);
         readEntry(file, zip, entry, consumer);
       }
     } catch (IOException e) {
@@ -76,6 +80,24 @@ final class Npz {
         throw e;
       }
       throw fail(file, Errors.describe(e), e);
+    }
+  }
+
+  /**
+   * The array reader allocates what the .npy header promises once the entry's size (from the
+   * zip's central directory) says the data is there, so that size must be one the entry's
+   * compressed bytes can hold: equal to them when stored, at most deflate's largest expansion of
+   * them when deflated.
+   */
+  private static void checkSizes(Path file, ZipEntry entry, long fileSize) throws IOException {
+    long size = entry.getSize();
+    long packed = entry.getCompressedSize();
+    boolean stored = entry.getMethod() == ZipEntry.STORED;
+    if (size < 0 || packed < 0 || packed > fileSize || (stored ? size != packed
+        : size > MAX_INFLATION * packed + 64)) { // 64: slack for an entry of a few bytes
+      throw fail(file, "key '" + Errors.shown(keyOf(entry)) + "' is corrupt: the zip directory"
+          + " gives it " + size + " bytes from " + packed + " " + (stored ? "stored" : "compressed")
+          + " bytes");
     }
   }
 
@@ -91,7 +113,7 @@ final class Npz {
       NpyHeader header = NpyHeader.read(in);
       // Check before the consumer allocates: a corrupt header may promise billions of elements.
       long available = entry.getSize() - counted.getCount();
-      if (entry.getSize() >= 0 && header.dataBytes() > available) {
+      if (header.dataBytes() > available) {
         throw new NpyFormatException("is truncated: its header promises " + header.dataBytes()
             + " bytes of data, the entry holds " + available);
       }
