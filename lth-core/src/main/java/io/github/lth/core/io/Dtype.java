@@ -33,10 +33,11 @@ record Dtype(ByteOrder order, char kind, int itemSize, String descr) {
           + "'), which cannot be read without unpickling; save a numeric array instead");
     }
     String digits = descr.substring(i + 1);
-    int size;
-    try {
+    int size = 0;
+    if (digits.matches("[0-9]{1,9}")) {
       size = Integer.parseInt(digits);
-    } catch (NumberFormatException e) {
+    }
+    if (size <= 0) {
       throw new NpyFormatException("has unsupported dtype '" + Errors.shown(descr) + "'");
     }
     return new Dtype(order, kind, size, descr);

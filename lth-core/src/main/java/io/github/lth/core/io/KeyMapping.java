@@ -8,6 +8,7 @@ import com.google.gson.stream.JsonToken;
 import io.github.lth.core.Weights;
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +70,8 @@ public final class KeyMapping {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (CharacterCodingException e) {
+      throw new IOException("cannot read " + file + ": not UTF-8 text", e);
     } catch (IOException e) {
       throw new IOException("cannot read " + file + ": " + Errors.describe(e), e);
     }

@@ -146,6 +146,9 @@ final class Safetensors {
       r.beginObject();
       while (r.hasNext()) {
         String name = r.nextName();
+        if (name.isEmpty()) {
+          throw Npz.fail(file, "a tensor has an empty name");
+        }
         if (!names.add(name)) {
           throw Npz.fail(file, "key '" + Errors.shown(name) + "' appears twice");
         }
@@ -203,6 +206,10 @@ final class Safetensors {
       throw Npz.fail(file, key + " has unsupported safetensors dtype " + Errors.shown(dtype));
     }
     long[] dims = shape.stream().mapToLong(Long::longValue).toArray();
+    if (Arrays.stream(dims).anyMatch(d -> d < 0)) {
+      throw Npz.fail(file, key + " has a negative dimension in its shape "
+          + NpyHeader.pyRepr(shape));
+    }
     NpyHeader h = new NpyHeader(t, false, dims);
     long bytes;
     try {
