@@ -149,11 +149,10 @@ record NpyHeader(Dtype dtype, boolean fortranOrder, long[] shape) {
       return "'" + Errors.shown(s) + "'";
     }
     if (o instanceof List<?> list) {
-      return list(list, NpyHeader::pyRepr);
+      return "[" + items(list, NpyHeader::pyRepr) + "]";
     }
     if (o instanceof Map<?, ?> map) {
-      return "{" + list(map.keySet(), NpyHeader::pyRepr).replaceAll("^\\[|\\]$", "")
-          + (map.isEmpty() ? "" : ": ...") + "}";
+      return "{" + items(map.keySet(), NpyHeader::pyRepr) + (map.isEmpty() ? "}" : ": ...}");
     }
     if (o instanceof Boolean b) {
       return b ? "True" : "False";
@@ -163,11 +162,12 @@ record NpyHeader(Dtype dtype, boolean fortranOrder, long[] shape) {
 
   /** The keys of a header dict, unquoted as Java prints a set: {@code [descr, shape]}. */
   private static String names(Collection<?> keys) {
-    return list(keys, k -> k instanceof String s ? Errors.shown(s) : pyRepr(k));
+    return "[" + items(keys, k -> k instanceof String s ? Errors.shown(s) : pyRepr(k)) + "]";
   }
 
-  private static String list(Collection<?> items, Function<Object, String> repr) {
-    StringBuilder sb = new StringBuilder("[");
+  /** The first {@value #MAX_ITEMS} items, comma-separated, and how many there are if more. */
+  private static String items(Collection<?> items, Function<Object, String> repr) {
+    StringBuilder sb = new StringBuilder();
     int i = 0;
     for (Object item : items) {
       if (i == MAX_ITEMS) {
@@ -176,7 +176,7 @@ record NpyHeader(Dtype dtype, boolean fortranOrder, long[] shape) {
       }
       sb.append(i++ > 0 ? ", " : "").append(repr.apply(item));
     }
-    return sb.append(']').toString();
+    return sb.toString();
   }
 
   @Override

@@ -99,7 +99,7 @@ final class RunJson {
       return p.getAsString();
     }
 
-    /** The integer at {@code key} from {@code min} to {@code max}, written as one (12, not 12.0). */
+    /** The integer at {@code key}, from {@code min} to {@code max}, written as 12 (not 12.0). */
     long integer(String key, long min, long max) throws IOException {
       JsonElement e = required(key);
       if (e instanceof JsonPrimitive p && p.isNumber()) {

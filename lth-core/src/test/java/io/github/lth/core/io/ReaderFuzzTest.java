@@ -178,6 +178,11 @@ class ReaderFuzzTest {
         + " 'shape': (0,), }")), false));
     assertError(() -> WeightsIO.read(npz), "cannot read " + npz + ": key '" + "x".repeat(80)
         + "...' has unsupported dtype '<c8' (complex); weights must be float32 or float64");
+    Files.write(npz, zip(Map.of("w", npyHeader("{'descr': '<f4', 'fortran_order': False,"
+        + " 'shape': (" + "1, ".repeat(20) + "-1), }")), false));
+    assertError(() -> WeightsIO.read(npz), "cannot read " + npz + ": key 'w' has a bad .npy"
+        + " header: shape [1, 1, 1, 1, 1, 1, 1, 1, ... (21 in all)] is not a tuple of"
+        + " non-negative integers");
   }
 
   // ---- .lthc ----
@@ -216,8 +221,8 @@ class ReaderFuzzTest {
 
   @Test
   void keyMappingJson() throws IOException {
-    byte[] valid = "{\"features.1.weight\": \"02Linear_weight\", \"features.1.bias\": \"02Linear_bias\"}"
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] valid = ("{\"features.1.weight\": \"02Linear_weight\","
+        + " \"features.1.bias\": \"02Linear_bias\"}").getBytes(StandardCharsets.UTF_8);
     fuzz("keymap-json", ReaderFuzzTest::readKeyMapping, valid, "map.json");
   }
 
