@@ -165,7 +165,8 @@ final class ArrayData {
   private static NpyFormatException unsupported(Dtype t, String purpose) {
     String name = t.kind() == 'c' ? " (complex)" : t.kind() == 'U' || t.kind() == 'S'
         ? " (string)" : "";
-    return new NpyFormatException("has unsupported dtype '" + t.descr() + "'" + name + "; "
+    return new NpyFormatException("has unsupported dtype '" + Errors.shown(t.descr()) + "'"
+        + name + "; "
         + purpose);
   }
 

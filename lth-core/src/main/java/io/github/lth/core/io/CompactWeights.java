@@ -328,7 +328,7 @@ public final class CompactWeights {
       } catch (CharacterCodingException e) {
         throw fail(at, "has a name that is not UTF-8");
       }
-      String tensor = "tensor '" + name + "'";
+      String tensor = "tensor '" + Errors.shown(name) + "'";
       if (!names.add(name)) {
         throw fail(tensor, "appears twice");
       }

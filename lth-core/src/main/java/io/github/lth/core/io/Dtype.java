@@ -17,7 +17,7 @@ record Dtype(ByteOrder order, char kind, int itemSize, String descr) {
    */
   static Dtype parse(String descr) throws NpyFormatException {
     if (descr.length() < 2) {
-      throw new NpyFormatException("has unsupported dtype '" + descr + "'");
+      throw new NpyFormatException("has unsupported dtype '" + Errors.shown(descr) + "'");
     }
     int i = 0;
     ByteOrder order = ByteOrder.nativeOrder();
@@ -29,15 +29,16 @@ record Dtype(ByteOrder order, char kind, int itemSize, String descr) {
     }
     char kind = descr.charAt(i);
     if (kind == 'O') {
-      throw new NpyFormatException("is an object array (dtype '" + descr
+      throw new NpyFormatException("is an object array (dtype '" + Errors.shown(descr)
           + "'), which cannot be read without unpickling; save a numeric array instead");
     }
     String digits = descr.substring(i + 1);
-    int size;
-    try {
+    int size = 0;
+    if (digits.matches("[0-9]{1,9}")) {
       size = Integer.parseInt(digits);
-    } catch (NumberFormatException e) {
-      throw new NpyFormatException("has unsupported dtype '" + descr + "'");
+    }
+    if (size <= 0) {
+      throw new NpyFormatException("has unsupported dtype '" + Errors.shown(descr) + "'");
     }
     return new Dtype(order, kind, size, descr);
   }

@@ -8,6 +8,7 @@ import com.google.gson.stream.JsonToken;
 import io.github.lth.core.Weights;
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +70,8 @@ public final class KeyMapping {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (CharacterCodingException e) {
+      throw new IOException("cannot read " + file + ": not UTF-8 text", e);
     } catch (IOException e) {
       throw new IOException("cannot read " + file + ": " + Errors.describe(e), e);
     }
@@ -204,7 +207,7 @@ public final class KeyMapping {
       String[] parts = split(line);
       checkArgument(parts != null,
           "%s, line %s: expected 'file_key model_parameter' (or -> or = between them), got '%s'",
-          c.source, i + 1, line);
+          c.source, i + 1, Errors.shown(line));
       c.add(parts[0], parts[1], i + 1);
     }
   }
@@ -241,21 +244,15 @@ public final class KeyMapping {
       while (r.hasNext()) {
         String from = r.nextName();
         checkArgument(r.peek() == JsonToken.STRING, "%s: the value of '%s' must be a string",
-            c.source, from);
+            c.source, Errors.shown(from));
         c.add(from, r.nextString(), 0);
       }
       r.endObject();
       checkArgument(r.peek() == JsonToken.END_DOCUMENT, "%s: text after the JSON object",
           c.source);
     } catch (IOException | IllegalStateException e) {
-      // Gson's advice (a troubleshooting link, "use lenient mode") speaks to programmers, not
-      // to someone who wrote the file by hand.
-      String reason = Errors.oneLine(String.valueOf(e.getMessage()))
-          .replaceFirst("\\s*See https?://\\S+$", "")
-          .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON",
-              "malformed JSON");
-      throw new IllegalArgumentException(c.source + " is not a JSON object of names: " + reason,
-          e);
+      throw new IllegalArgumentException(c.source + " is not a JSON object of names: "
+          + Errors.gson(e), e);
     }
   }
 
@@ -273,15 +270,16 @@ public final class KeyMapping {
     void add(String from, String to, int line) {
       checkArgument(from != null && !from.isEmpty(), "%s: empty file key%s", source, at(line));
       checkArgument(to != null && !to.isEmpty(), "%s: file key %s maps to an empty name%s",
-          source, from, at(line));
+          source, Errors.shown(from), at(line));
       if (renames.containsKey(from)) {
         throw new IllegalArgumentException(String.format("%s: file key %s given twice%s", source,
-            from, lines(fromLine.get(from), line)));
+            Errors.shown(from), lines(fromLine.get(from), line)));
       }
       String other = byTarget.get(to);
       if (other != null) {
         throw new IllegalArgumentException(String.format("%s: file keys %s and %s both map to %s%s",
-            source, other, from, to, lines(fromLine.get(other), line)));
+            source, Errors.shown(other), Errors.shown(from), Errors.shown(to),
+            lines(fromLine.get(other), line)));
       }
       renames.put(from, to);
       fromLine.put(from, line);

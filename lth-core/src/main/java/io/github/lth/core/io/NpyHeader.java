@@ -6,9 +6,11 @@ import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The header of a .npy array (format versions 1.0, 2.0 and 3.0): dtype, memory order and shape.
@@ -69,7 +71,7 @@ record NpyHeader(Dtype dtype, boolean fortranOrder, long[] shape) {
       throw new NpyFormatException("has a bad .npy header: not a dict");
     }
     if (!dict.keySet().equals(Set.of("descr", "fortran_order", "shape"))) {
-      throw new NpyFormatException("has a bad .npy header: keys " + dict.keySet()
+      throw new NpyFormatException("has a bad .npy header: keys " + names(dict.keySet())
           + ", expected descr, fortran_order and shape");
     }
     Object descr = dict.get("descr");
@@ -138,22 +140,43 @@ record NpyHeader(Dtype dtype, boolean fortranOrder, long[] shape) {
     return b;
   }
 
-  /** Python-like text of a parsed literal, for error messages. */
-  private static String pyRepr(Object o) {
+  /** The most items of a tuple or key list from a header that a message repeats. */
+  private static final int MAX_ITEMS = 8;
+
+  /** Python-like text of a parsed literal, for error messages; long or odd text is cut. */
+  static String pyRepr(Object o) {
     if (o instanceof String s) {
-      return "'" + s + "'";
+      return "'" + Errors.shown(s) + "'";
     }
     if (o instanceof List<?> list) {
-      StringBuilder sb = new StringBuilder("[");
-      for (int i = 0; i < list.size(); i++) {
-        sb.append(i > 0 ? ", " : "").append(pyRepr(list.get(i)));
-      }
-      return sb.append(']').toString();
+      return "[" + items(list, NpyHeader::pyRepr) + "]";
+    }
+    if (o instanceof Map<?, ?> map) {
+      return "{" + items(map.keySet(), NpyHeader::pyRepr) + (map.isEmpty() ? "}" : ": ...}");
     }
     if (o instanceof Boolean b) {
       return b ? "True" : "False";
     }
     return String.valueOf(o);
+  }
+
+  /** The keys of a header dict, unquoted as Java prints a set: {@code [descr, shape]}. */
+  private static String names(Collection<?> keys) {
+    return "[" + items(keys, k -> k instanceof String s ? Errors.shown(s) : pyRepr(k)) + "]";
+  }
+
+  /** The first {@value #MAX_ITEMS} items, comma-separated, and how many there are if more. */
+  private static String items(Collection<?> items, Function<Object, String> repr) {
+    StringBuilder sb = new StringBuilder();
+    int i = 0;
+    for (Object item : items) {
+      if (i == MAX_ITEMS) {
+        sb.append(", ... (").append(items.size()).append(" in all)");
+        break;
+      }
+      sb.append(i++ > 0 ? ", " : "").append(repr.apply(item));
+    }
+    return sb.toString();
   }
 
   @Override

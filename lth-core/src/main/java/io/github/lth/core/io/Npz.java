@@ -30,6 +30,8 @@ final class Npz {
   /** Fixed entry time (the zip epoch, as numpy uses) so that equal content gives equal bytes. */
   private static final LocalDateTime ZIP_EPOCH = LocalDateTime.of(1980, 1, 1, 0, 0);
   private static final String SUFFIX = ".npy";
+  /** Deflate's largest possible expansion of its input (zlib documents 1032:1). */
+  private static final long MAX_INFLATION = 1032;
 
   private Npz() {}
 
@@ -57,18 +59,20 @@ final class Npz {
         ZipEntry entry = e.nextElement();
         String name = entry.getName();
         if (entry.isDirectory() || !name.endsWith(SUFFIX)) {
-          throw fail(file, "entry '" + name + "' is not a .npy array");
+          throw fail(file, "entry '" + Errors.shown(name) + "' is not a .npy array");
         }
         String key = keyOf(entry);
         if (key.isEmpty()) {
-          throw fail(file, "entry '" + name + "' has an empty key");
+          throw fail(file, "entry '" + Errors.shown(name) + "' has an empty key");
         }
         if (!keys.add(key)) {
-          throw fail(file, "key '" + key + "' appears twice");
+          throw fail(file, "key '" + Errors.shown(key) + "' appears twice");
         }
         entries.add(entry);
       }
+      long fileSize = Files.size(file);
       for (ZipEntry entry : entries) {
+        checkSizes(file, entry, fileSize);
         readEntry(file, zip, entry, consumer);
       }
     } catch (IOException e) {
@@ -79,9 +83,28 @@ final class Npz {
     }
   }
 
+  /**
+   * The array reader allocates what the .npy header promises once the entry's size (from the
+   * zip's central directory) says the data is there, so that size must be one the entry's
+   * compressed bytes can hold: equal to them when stored, at most deflate's largest expansion of
+   * them when deflated.
+   */
+  private static void checkSizes(Path file, ZipEntry entry, long fileSize) throws IOException {
+    long size = entry.getSize();
+    long packed = entry.getCompressedSize();
+    boolean stored = entry.getMethod() == ZipEntry.STORED;
+    if (size < 0 || packed < 0 || packed > fileSize || (stored ? size != packed
+        : size > MAX_INFLATION * packed + 64)) { // 64: slack for an entry of a few bytes
+      throw fail(file, "key '" + Errors.shown(keyOf(entry)) + "' is corrupt: the zip directory"
+          + " gives it " + size + " bytes from " + packed + " " + (stored ? "stored" : "compressed")
+          + " bytes");
+    }
+  }
+
   private static void readEntry(Path file, ZipFile zip, ZipEntry entry, ArrayConsumer consumer)
       throws IOException {
     String key = keyOf(entry);
+    String shown = Errors.shown(key);
     CRC32 crc = new CRC32();
     try (InputStream raw = zip.getInputStream(entry);
         CountingInputStream counted = new CountingInputStream(
@@ -90,7 +113,7 @@ final class Npz {
       NpyHeader header = NpyHeader.read(in);
       // Check before the consumer allocates: a corrupt header may promise billions of elements.
       long available = entry.getSize() - counted.getCount();
-      if (entry.getSize() >= 0 && header.dataBytes() > available) {
+      if (header.dataBytes() > available) {
         throw new NpyFormatException("is truncated: its header promises " + header.dataBytes()
             + " bytes of data, the entry holds " + available);
       }
@@ -99,11 +122,11 @@ final class Npz {
         throw new NpyFormatException("is corrupt (its zip CRC does not match its bytes)");
       }
     } catch (NpyFormatException e) {
-      throw fail(file, "key '" + key + "' " + e.getMessage(), e);
+      throw fail(file, "key '" + shown + "' " + e.getMessage(), e);
     } catch (IOException e) {
-      throw fail(file, "key '" + key + "' cannot be read: " + Errors.describe(e), e);
+      throw fail(file, "key '" + shown + "' cannot be read: " + Errors.describe(e), e);
     } catch (IllegalArgumentException e) {
-      throw fail(file, "key '" + key + "': " + Errors.oneLine(String.valueOf(e.getMessage())), e);
+      throw fail(file, "key '" + shown + "': " + Errors.oneLine(String.valueOf(e.getMessage())), e);
     }
   }
 

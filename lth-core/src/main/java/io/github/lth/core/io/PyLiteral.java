@@ -11,8 +11,16 @@ import java.util.Map;
  * become {@link List}; the header's meaning is checked by {@link NpyHeader}.
  */
 final class PyLiteral {
+  /**
+   * How deeply dicts, tuples and lists may nest. A real header nests two levels (a shape in a
+   * dict, a structured dtype three or four); the bound keeps the recursive descent from
+   * overflowing the stack on a corrupt header of a million brackets.
+   */
+  private static final int MAX_DEPTH = 32;
+
   private final String text;
   private int pos;
+  private int depth;
 
   private PyLiteral(String text) {
     this.text = text;
@@ -37,11 +45,11 @@ final class PyLiteral {
     char c = text.charAt(pos);
     switch (c) {
       case '{':
-        return dict();
+        return nested(this::dict);
       case '(':
-        return sequence(')');
+        return nested(() -> sequence(')'));
       case '[':
-        return sequence(']');
+        return nested(() -> sequence(']'));
       case '\'':
       case '"':
         return string(c);
@@ -51,6 +59,20 @@ final class PyLiteral {
         }
         return word();
     }
+  }
+
+  @FunctionalInterface
+  private interface Part {
+    Object parse() throws NpyFormatException;
+  }
+
+  private Object nested(Part part) throws NpyFormatException {
+    if (++depth > MAX_DEPTH) {
+      throw error("more than " + MAX_DEPTH + " nested brackets");
+    }
+    Object value = part.parse();
+    depth--;
+    return value;
   }
 
   private Map<Object, Object> dict() throws NpyFormatException {
@@ -67,7 +89,7 @@ final class PyLiteral {
       expect(':');
       Object val = value();
       if (out.put(key, val) != null) {
-        throw error("header key " + key + " appears twice");
+        throw error("header key " + NpyHeader.pyRepr(key) + " appears twice");
       }
       skipSpace();
       if (peek() == ',') {
@@ -127,7 +149,7 @@ final class PyLiteral {
     try {
       return Long.parseLong(digits);
     } catch (NumberFormatException e) {
-      throw error("bad integer '" + digits + "' in the header");
+      throw error("bad integer '" + Errors.shown(digits) + "' in the header");
     }
   }
 
@@ -145,8 +167,8 @@ final class PyLiteral {
       case "None":
         return NONE;
       default:
-        throw error("unexpected " + (w.isEmpty() ? "'" + text.charAt(pos) + "'" : "'" + w + "'")
-            + " in the header");
+        String what = w.isEmpty() ? String.valueOf(text.charAt(pos)) : w;
+        throw error("unexpected '" + Errors.shown(what) + "' in the header");
     }
   }
 

@@ -51,7 +51,12 @@ final class Safetensors {
     return new Dtype(ByteOrder.LITTLE_ENDIAN, kind, size, (size == 1 ? "|" : "<") + kind + size);
   }
 
-  private record Tensor(String name, Dtype dtype, long[] shape, long begin, long end) {}
+  private record Tensor(String name, Dtype dtype, long[] shape, long begin, long end) {
+    /** The name as a message repeats it. */
+    String shown() {
+      return Errors.shown(name);
+    }
+  }
 
   static void write(OutputStream out, List<Npz.Entry> entries) throws IOException {
     StringWriter json = new StringWriter();
@@ -120,9 +125,9 @@ final class Safetensors {
           consumer.accept(t.name(), new NpyHeader(t.dtype(), false, t.shape()),
               ByteStreams.limit(in, t.end() - t.begin()));
         } catch (NpyFormatException e) {
-          throw Npz.fail(file, "key '" + t.name() + "' " + e.getMessage(), e);
+          throw Npz.fail(file, "key '" + t.shown() + "' " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-          throw Npz.fail(file, "key '" + t.name() + "': " + Errors.oneLine(
+          throw Npz.fail(file, "key '" + t.shown() + "': " + Errors.oneLine(
               String.valueOf(e.getMessage())), e);
         }
       }
@@ -141,8 +146,11 @@ final class Safetensors {
       r.beginObject();
       while (r.hasNext()) {
         String name = r.nextName();
+        if (name.isEmpty()) {
+          throw Npz.fail(file, "a tensor has an empty name");
+        }
         if (!names.add(name)) {
-          throw Npz.fail(file, "key '" + name + "' appears twice");
+          throw Npz.fail(file, "key '" + Errors.shown(name) + "' appears twice");
         }
         if (name.equals(METADATA)) {
           r.skipValue();
@@ -158,14 +166,13 @@ final class Safetensors {
       if (e.getMessage() != null && e.getMessage().startsWith("cannot read ")) {
         throw (IOException) e;
       }
-      throw Npz.fail(file, "bad safetensors header: " + Errors.oneLine(
-          String.valueOf(e.getMessage())), e);
+      throw Npz.fail(file, "bad safetensors header: " + Errors.gson(e), e);
     }
     tensors.sort(Comparator.comparingLong(Tensor::begin));
     long expected = 0;
     for (Tensor t : tensors) {
       if (t.begin() != expected) {
-        throw Npz.fail(file, "key '" + t.name() + "' starts at data byte " + t.begin()
+        throw Npz.fail(file, "key '" + t.shown() + "' starts at data byte " + t.begin()
             + ", expected " + expected + " (tensors must cover the data without gaps)");
       }
       expected = t.end();
@@ -174,6 +181,7 @@ final class Safetensors {
   }
 
   private static Tensor tensor(Path file, String name, JsonReader r) throws IOException {
+    String key = "key '" + Errors.shown(name) + "'";
     String dtype = null;
     List<Long> shape = null;
     long[] offsets = null;
@@ -191,23 +199,27 @@ final class Safetensors {
     }
     r.endObject();
     if (dtype == null || shape == null || offsets == null) {
-      throw Npz.fail(file, "key '" + name + "' lacks dtype, shape or a [begin, end] data_offsets");
+      throw Npz.fail(file, key + " lacks dtype, shape or a [begin, end] data_offsets");
     }
     Dtype t = DTYPES.get(dtype);
     if (t == null) {
-      throw Npz.fail(file, "key '" + name + "' has unsupported safetensors dtype " + dtype);
+      throw Npz.fail(file, key + " has unsupported safetensors dtype " + Errors.shown(dtype));
     }
     long[] dims = shape.stream().mapToLong(Long::longValue).toArray();
+    if (Arrays.stream(dims).anyMatch(d -> d < 0)) {
+      throw Npz.fail(file, key + " has a negative dimension in its shape "
+          + NpyHeader.pyRepr(shape));
+    }
     NpyHeader h = new NpyHeader(t, false, dims);
     long bytes;
     try {
       bytes = h.dataBytes();
     } catch (NpyFormatException e) {
-      throw Npz.fail(file, "key '" + name + "' " + e.getMessage());
+      throw Npz.fail(file, key + " " + e.getMessage());
     }
     if (offsets[0] < 0 || offsets[1] - offsets[0] != bytes) {
-      throw Npz.fail(file, "key '" + name + "' has data_offsets [" + offsets[0] + ", "
-          + offsets[1] + "] but its shape " + Arrays.toString(dims) + " of " + dtype
+      throw Npz.fail(file, key + " has data_offsets [" + offsets[0] + ", "
+          + offsets[1] + "] but its shape " + NpyHeader.pyRepr(shape) + " of " + dtype
           + " needs " + bytes + " bytes");
     }
     return new Tensor(name, t, dims, offsets[0], offsets[1]);

@@ -8,7 +8,6 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import io.github.lth.core.Mask;
 import io.github.lth.core.Metrics;
 import io.github.lth.core.Round;
@@ -116,7 +115,8 @@ public final class RunStore implements Closeable {
           + " directory", dir);
       JsonObject stored = readJson(config);
       JsonElement old = stored.get("settings");
-      String format = stored.has("format") ? stored.get("format").getAsString() : "(none)";
+      RunJson.Fields fields = RunJson.Fields.of(config, stored);
+      String format = fields.has("format") ? fields.text("format") : "(none)";
       checkArgument(settings.equals(old) || format.equals(FORMAT), "run directory %s"
           + " is in run format %s, written by an earlier lth4j; this version writes %s and"
           + " computes such a run differently (%s); choose another directory", dir, format, FORMAT,
@@ -281,7 +281,8 @@ public final class RunStore implements Closeable {
    */
   public static void rewriteSummary(Path runDir) throws IOException {
     JsonObject config = readJson(runDir.resolve(CONFIG));
-    String metric = config.getAsJsonObject("settings").get("primary_metric").getAsString();
+    String metric = RunJson.Fields.of(runDir.resolve(CONFIG), config).object("settings")
+        .text("primary_metric");
     writeSummary(runDir, readRounds(runDir), metric);
   }
 
@@ -445,14 +446,17 @@ public final class RunStore implements Closeable {
       }
     }
     Mask mask = MaskIO.read(d.resolve(MASK));
-    JsonObject json = readJson(d.resolve(METRICS));
+    Path file = d.resolve(METRICS);
+    RunJson.Fields json = RunJson.Fields.of(file, readJson(file));
     Map<String, Double> metrics = new LinkedHashMap<>();
-    json.getAsJsonObject("metrics").entrySet()
-        .forEach(e -> metrics.put(e.getKey(), e.getValue().getAsDouble()));
-    JsonObject t = json.getAsJsonObject("training");
-    long startStep = json.has("start_step") ? json.get("start_step").getAsLong() : 0;
-    TrainingSummary training = new TrainingSummary(t.get("steps").getAsLong(),
-        t.get("epochs").getAsInt(), t.get("final_loss").getAsDouble(), startStep, mask);
+    RunJson.Fields m = json.object("metrics");
+    for (String name : m.json().keySet()) {
+      metrics.put(name, m.number(name));
+    }
+    RunJson.Fields t = json.object("training");
+    long startStep = json.has("start_step") ? json.integer("start_step", 0, Long.MAX_VALUE) : 0;
+    TrainingSummary training = new TrainingSummary(t.integer("steps", 0, Long.MAX_VALUE),
+        (int) t.integer("epochs", 0, Integer.MAX_VALUE), t.number("final_loss"), startStep, mask);
     return new Round(r, mask, Metrics.of(metrics), training);
   }
 
@@ -528,11 +532,8 @@ public final class RunStore implements Closeable {
   }
 
   static JsonObject readJson(Path file) throws IOException {
-    try {
-      return GSON.fromJson(Files.readString(file), JsonObject.class);
-    } catch (JsonParseException | IllegalStateException e) {
-      throw new IOException(file + ": not valid JSON (" + e.getMessage() + ")");
-    }
+    // one-line "cannot read FILE: ..." for unreadable, non-UTF-8, non-JSON or non-object text
+    return RunJson.read(file);
   }
 
   /** Writes text through a temporary file and a rename, so readers never see half a file. */

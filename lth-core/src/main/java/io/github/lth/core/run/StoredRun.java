@@ -42,8 +42,10 @@ public final class StoredRun {
   /**
    * Opens a run directory.
    *
-   * @throws IllegalArgumentException if {@code dir} is missing, is not a run directory, was
-   *     written in another run format, or holds no complete round
+   * @throws IllegalArgumentException if {@code dir} is missing, is not a run directory (no
+   *     config.json), or holds no complete round
+   * @throws IOException {@code cannot read FILE: ...} for a config.json or a round's file that
+   *     cannot be read or is damaged, and for a run written in another run format
    */
   public static StoredRun open(Path dir) throws IOException {
     checkArgument(Files.isDirectory(dir), "run directory %s not found", dir);
@@ -51,16 +53,36 @@ public final class StoredRun {
     checkArgument(Files.isRegularFile(configFile),
         "%s is not an lth4j run directory (no %s)", dir, RunStore.CONFIG);
     JsonObject config = RunStore.readJson(configFile);
-    String format = config.has("format") ? config.get("format").getAsString() : "(none)";
-    checkArgument(format.equals(RunStore.FORMAT), "run directory %s is in run format %s; this"
-        + " version reads %s (run it again with this version)", dir, format, RunStore.FORMAT);
-    checkArgument(config.has("settings") && config.get("settings").isJsonObject(),
-        "%s: no settings", configFile);
+    checkConfig(configFile, config);
 
     List<Round> rounds = RunStore.readRounds(dir);
     checkArgument(!rounds.isEmpty(), "run directory %s holds no complete round (no %s/)", dir,
         RunStore.roundDirectoryName(0));
     return new StoredRun(dir, config, rounds);
+  }
+
+  /**
+   * Checks what this class reads from config.json, so that a damaged file fails here, naming
+   * it, and not in an accessor later: the run format, the settings object, the provenance
+   * object if present, and the settings {@link #seed} and {@link #isFinished} read.
+   */
+  private static void checkConfig(Path file, JsonObject config) throws IOException {
+    RunJson.Fields c = RunJson.Fields.of(file, config);
+    String format = c.has("format") ? c.text("format") : "(none)";
+    if (!format.equals(RunStore.FORMAT)) {
+      throw RunJson.fail(file, "the run is in run format " + RunJson.shown(format, 1) + "; this"
+          + " version reads " + RunStore.FORMAT + " (run it again with this version)");
+    }
+    RunJson.Fields settings = c.object("settings");
+    if (c.has("provenance")) {
+      c.object("provenance");
+    }
+    if (settings.has("seed")) {
+      settings.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+    if (settings.has("rounds")) {
+      settings.integer("rounds", 0, Integer.MAX_VALUE);
+    }
   }
 
   public Path directory() {
