@@ -42,7 +42,11 @@ public final class Errors {
     return escaped(reason, 4 * MAX_SHOWN);
   }
 
-  private static String escaped(String s, int max) {
+  /**
+   * {@code s} with control and line-separator characters escaped (a backslash, u, four hex
+   * digits), cut after {@code max} characters: safe to repeat in a one-line message.
+   */
+  public static String escaped(String s, int max) {
     StringBuilder b = new StringBuilder();
     int n = Math.min(s.length(), max);
     for (int i = 0; i < n; i++) {

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.github.lth.core.io.Errors;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -155,19 +156,7 @@ final class RunJson {
 
   /** {@code s} cut to {@code parts × MAX_SHOWN} characters, control characters escaped. */
   static String shown(String s, int parts) {
-    int max = parts * MAX_SHOWN;
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < Math.min(s.length(), max); i++) {
-      char c = s.charAt(i);
-      int type = Character.getType(c);
-      if (Character.isISOControl(c) || type == Character.LINE_SEPARATOR
-          || type == Character.PARAGRAPH_SEPARATOR) {
-        b.append(String.format("\\u%04x", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    return s.length() > max ? b.append("...").toString() : b.toString();
+    return Errors.escaped(s, parts * MAX_SHOWN);
   }
 
   private static String oneLine(String s) {

@@ -258,21 +258,10 @@ class ReaderFuzzTest {
 
   // ---- helpers ----
 
-  /**
-   * Runs the fuzzer and prints its figures for the reliability catalogue; with
-   * {@code -Dlth.fuzz.messages=true} also every distinct message (digits as N) and its count.
-   */
   private void fuzz(String name, ReaderFuzzer.Reader reader, byte[] valid, String fileName)
       throws IOException {
-    long start = System.nanoTime();
     ReaderFuzzer.Report r = ReaderFuzzer.forReader(name, reader).run(valid, dir.resolve(fileName));
-    long ms = (System.nanoTime() - start) / 1_000_000;
-    System.out.printf("fuzz %s (%d-byte valid file): %s in %d ms%n", name, valid.length, r, ms);
-    if (Boolean.getBoolean("lth.fuzz.messages")) {
-      r.messages().forEach((m, n) -> System.out.printf("  %5d  %s%n", n, m));
-    }
     assertThat(r.rejected()).as(name + " rejections").isPositive();
-    assertThat(r.accepted() + r.rejected()).isEqualTo(r.tried());
   }
 
   private static void assertError(ThrowingCallable call, String message) {

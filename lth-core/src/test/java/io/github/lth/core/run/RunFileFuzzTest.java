@@ -82,14 +82,7 @@ class RunFileFuzzTest {
 
   private static void fuzz(String name, ReaderFuzzer.Reader reader, byte[] valid, Path target)
       throws IOException {
-    long start = System.nanoTime();
     ReaderFuzzer.Report r = ReaderFuzzer.forReader(name, reader).run(valid, target);
-    long ms = (System.nanoTime() - start) / 1_000_000;
-    System.out.printf("fuzz %s (%d-byte valid file): %s in %d ms%n", name, valid.length, r, ms);
-    if (Boolean.getBoolean("lth.fuzz.messages")) {
-      r.messages().forEach((m, n) -> System.out.printf("  %5d  %s%n", n, m));
-    }
     assertThat(r.rejected()).as(name + " rejections").isPositive();
-    assertThat(r.accepted() + r.rejected()).isEqualTo(r.tried());
   }
 }

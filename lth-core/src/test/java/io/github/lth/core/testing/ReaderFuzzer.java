@@ -35,7 +35,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>A finding stops the run with the variant's index and mutation, and the variant is saved
  * under {@code target/fuzz-findings/} so it can be replayed. The number of variants is
- * {@code -Dlth.fuzz.variants} (default {@value #DEFAULT_VARIANTS}, the CI budget).
+ * {@code -Dlth.fuzz.variants} (default {@value #DEFAULT_VARIANTS}, the CI budget). Each run
+ * prints its {@link Report} (and with {@code -Dlth.fuzz.messages=true} every distinct message,
+ * digits as N, with its count).
  *
  * <pre>{@code
  * ReaderFuzzer.Report r = ReaderFuzzer.forReader("npz", f -> MaskIO.read(f))
@@ -54,13 +56,14 @@ public final class ReaderFuzzer {
   }
 
   /** What a fuzz run saw. */
-  public record Report(String reader, int tried, int accepted, int rejected,
-      Map<String, Integer> messages) {
+  public record Report(String reader, int validLength, int tried, int accepted, int rejected,
+      Map<String, Integer> messages, long millis) {
     /** A line for logs and the reliability catalogue. */
     @Override
     public String toString() {
-      return String.format("%s: %d variants, %d read, %d rejected with a message, %d distinct"
-          + " messages", reader, tried, accepted, rejected, messages.size());
+      return String.format("%s (%d-byte valid file): %d variants, %d read, %d rejected with a"
+          + " message, %d distinct messages, %d ms", reader, validLength, tried, accepted,
+          rejected, messages.size(), millis);
     }
   }
 
@@ -116,6 +119,7 @@ public final class ReaderFuzzer {
    */
   public Report run(byte[] valid, Path target) throws IOException {
     checkArgument(valid.length > 0, "the valid file must not be empty");
+    long start = System.nanoTime();
     readValid(valid, target);
     SplittableRandom random = new SplittableRandom(seed);
     Map<String, Integer> messages = new LinkedHashMap<>();
@@ -142,7 +146,13 @@ public final class ReaderFuzzer {
       pool.shutdownNow();
     }
     int rejected = messages.values().stream().mapToInt(Integer::intValue).sum();
-    return new Report(name, variants, accepted, rejected, messages);
+    Report report = new Report(name, valid.length, variants, accepted, rejected, messages,
+        (System.nanoTime() - start) / 1_000_000);
+    System.out.println("fuzz " + report);
+    if (Boolean.getBoolean("lth.fuzz.messages")) {
+      messages.forEach((m, n) -> System.out.printf("  %5d  %s%n", n, m));
+    }
+    return report;
   }
 
   /** Null when the read succeeded, "" when it failed as it should, else what went wrong. */

@@ -34,13 +34,7 @@ class DataReaderFuzzTest {
 
   private static ReaderFuzzer.Report fuzz(String name, ReaderFuzzer.Reader reader, byte[] valid,
       Path target) throws IOException {
-    long start = System.nanoTime();
     ReaderFuzzer.Report r = ReaderFuzzer.forReader(name, reader).run(valid, target);
-    double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf(Locale.ROOT, "fuzz %s in %.1f s (%d-byte valid file)%n", r, seconds,
-        valid.length);
-    r.messages().forEach((m, n) -> System.out.printf(Locale.ROOT, "  %5d  %s%n", n, m));
-    assertThat(r.accepted() + r.rejected()).isEqualTo(r.tried());
     assertThat(r.rejected()).isPositive();
     return r;
   }
