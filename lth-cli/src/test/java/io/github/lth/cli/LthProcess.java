@@ -102,9 +102,9 @@ final class LthProcess {
     assertThat(process.waitFor(1, TimeUnit.MINUTES)).as("killed child ends").isTrue();
   }
 
-  /** Sends {@code signal} (e.g. "TERM", "INT") with kill(1). */
+  /** Sends {@code signal} (e.g. "TERM", "INT") with the shell's kill. */
   void signal(String signal) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+    Process kill = new ProcessBuilder("bash", "-c", "kill -" + signal + " " + process.pid())
         .inheritIO().start();
     assertThat(kill.waitFor()).as("kill -%s", signal).isZero();
   }

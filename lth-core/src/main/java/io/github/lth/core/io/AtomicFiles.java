@@ -44,8 +44,8 @@ final class AtomicFiles {
     Path tmp = dir.resolve("." + target.getFileName() + "."
         + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
     boolean moved = false;
-    InFlightWrites.add(tmp);
     try {
+      InFlightWrites.add(tmp);
       try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE,
           StandardOpenOption.CREATE_NEW);
           OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel),

@@ -41,9 +41,16 @@ public final class InFlightWrites {
     void run() throws IOException;
   }
 
-  /** Registers a temporary file or directory to remove if the JVM stops before its commit. */
-  public static void add(Path temporary) {
+  /**
+   * Registers a temporary file or directory to remove if the JVM stops before its commit.
+   *
+   * @throws IOException when shutdown has begun: no new temporary file may appear then
+   */
+  public static void add(Path temporary) throws IOException {
     synchronized (MONITOR) {
+      if (stopping) {
+        throw new IOException("not written: the process is stopping");
+      }
       if (!hookInstalled) {
         Runtime.getRuntime().addShutdownHook(new Thread(InFlightWrites::cleanUp,
             "lth-remove-temporary-files"));
