@@ -92,6 +92,9 @@ public final class SparseTraining {
     try (RunStore store = runDirectory == null ? null : RunStore.open(runDirectory, settings,
         model.provenance(), resume)) {
       List<Round> done = new ArrayList<>(store == null ? List.of() : store.completedRounds());
+      if (!done.isEmpty()) {
+        store.writeSummaryIfStale(done, task.primaryMetric());
+      }
       listeners.forEach(l -> l.onRunStart(1, done.size()));
       Weights initial = initialWeights(model, store);
       if (done.isEmpty() && denseFrom != null) {

@@ -76,6 +76,22 @@ class SparseTrainingTest {
   }
 
   @Test
+  void aRunStoppedBeforeItsLastSummaryGetsItOnResumeWithoutTraining() throws IOException {
+    Path dir = tmp.resolve("summary");
+    gmp(dir).build().run(ToyModel.mlp(12, 8, 6, 3, 1), new ToyTask(2, 10));
+    byte[] summary = Files.readAllBytes(dir.resolve(RunStore.SUMMARY));
+    byte[] table = Files.readAllBytes(dir.resolve(RunStore.RESULTS));
+    // as if killed after round 1 was stored, before its summary
+    Files.delete(dir.resolve(RunStore.SUMMARY));
+    Files.writeString(dir.resolve(RunStore.RESULTS), "round 0 only\n");
+    ToyTask task = new ToyTask(2, 10);
+    gmp(dir).optResume(true).build().run(ToyModel.mlp(12, 8, 6, 3, 1), task);
+    assertThat(task.contexts()).isEmpty();
+    assertThat(Files.readAllBytes(dir.resolve(RunStore.SUMMARY))).isEqualTo(summary);
+    assertThat(Files.readAllBytes(dir.resolve(RunStore.RESULTS))).isEqualTo(table);
+  }
+
+  @Test
   void aDenseReferenceFromAnImpRunOfTheSameNetworkIsTakenInsteadOfRetrained() throws IOException {
     Path imp = tmp.resolve("imp");
     ImpResult lth = Imp.builder().setSchedule(PruningSchedules.imp(0.5, 0.6)).optSeed(4)
