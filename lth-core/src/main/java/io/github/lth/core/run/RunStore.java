@@ -6,6 +6,7 @@ import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.lth.core.Mask;
@@ -15,8 +16,8 @@ import io.github.lth.core.TrainingSummary;
 import io.github.lth.core.Weights;
 import io.github.lth.core.io.AtomicWrite;
 import io.github.lth.core.io.Errors;
-import io.github.lth.core.io.InFlightWrites;
-import io.github.lth.core.io.KillPoints;
+import io.github.lth.core.internal.InFlightWrites;
+import io.github.lth.core.internal.KillPoints;
 import io.github.lth.core.io.MaskIO;
 import io.github.lth.core.io.WeightsIO;
 import java.io.Closeable;
@@ -24,7 +25,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -39,7 +39,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -78,6 +80,16 @@ public final class RunStore implements Closeable {
   public static final String BRANCHES = "branches";
   private static final String LOCK = ".lock";
   private static final String SUMMARY_LOCK = ".summary.lock";
+  /** The files a summary consists of, in the order they are written: summary.json last. */
+  private static final List<String> SUMMARY_FILES = List.of(CURVE, RESULTS, SUMMARY);
+  /**
+   * The run directories this JVM holds. An OS file lock belongs to the process, and closing any
+   * channel of the file drops it, so a second open in the same JVM must be refused before it
+   * opens the lock file.
+   */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+  /** Summary writers of this JVM, one at a time (the summary lock is per process, too). */
+  private static final Object SUMMARY_WRITERS = new Object();
   /**
    * The run format this version writes. Format 2 (validation split, val_/test_ metrics, late
    * rewinding that continues from step k) changed what a run computes, so a format-1 run
@@ -89,11 +101,13 @@ public final class RunStore implements Closeable {
       .serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
 
   private final Path dir;
+  private final Path heldKey;
   private final FileChannel lockChannel;
   private final FileLock lock;
 
-  private RunStore(Path dir, FileChannel lockChannel, FileLock lock) {
+  private RunStore(Path dir, Path heldKey, FileChannel lockChannel, FileLock lock) {
     this.dir = dir;
+    this.heldKey = heldKey;
     this.lockChannel = lockChannel;
     this.lock = lock;
   }
@@ -293,12 +307,19 @@ public final class RunStore implements Closeable {
    */
   private static void writeSummary(Path dir, List<Round> rounds, String primaryMetric)
       throws IOException {
+    synchronized (SUMMARY_WRITERS) {
+      writeSummaryLocked(dir, rounds, primaryMetric);
+    }
+  }
+
+  private static void writeSummaryLocked(Path dir, List<Round> rounds, String primaryMetric)
+      throws IOException {
     try (FileChannel channel = FileChannel.open(dir.resolve(SUMMARY_LOCK),
         StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock held = channel.lock()) {
       Map<String, List<Round>> branches = readBranchRounds(dir);
       // what a killed summary writer left: only writers holding this lock make these files
-      for (String f : List.of(CURVE, RESULTS, SUMMARY)) {
+      for (String f : SUMMARY_FILES) {
         AtomicWrite.removeLeftovers(dir, f);
       }
       // summary.json goes last: when it lists every round, the table and the plot do too
@@ -318,19 +339,26 @@ public final class RunStore implements Closeable {
   }
 
   /**
-   * Rewrites the summary unless summary.json (written last) already lists exactly these rounds:
-   * a run stopped between storing a round and its summary gets the summary on resume, also
-   * when no round is left to train.
+   * Rewrites the summary unless summary.json (written last) already lists exactly these rounds
+   * and the rounds of every branch on disk: a run or a branch stopped between storing a round
+   * and its summary gets the summary on resume, also when no round is left to train.
    */
   public void writeSummaryIfStale(List<Round> rounds, String primaryMetric) throws IOException {
     Path file = dir.resolve(SUMMARY);
     if (Files.isRegularFile(file)) {
       try {
         JsonObject summary = readJson(file);
-        List<Integer> listed = new ArrayList<>();
-        summary.getAsJsonArray("rounds").forEach(r -> listed.add(
-            r.getAsJsonObject().get("round").getAsInt()));
-        if (listed.equals(rounds.stream().map(Round::index).toList())) {
+        Map<String, List<Integer>> branches = new TreeMap<>();
+        readBranchRounds(dir).forEach((name, list) ->
+            branches.put(name, list.stream().map(Round::index).toList()));
+        Map<String, List<Integer>> listedBranches = new TreeMap<>();
+        if (summary.has("branches")) {
+          summary.getAsJsonObject("branches").entrySet().forEach(e ->
+              listedBranches.put(e.getKey(), indices(e.getValue().getAsJsonArray())));
+        }
+        if (indices(summary.getAsJsonArray("rounds"))
+            .equals(rounds.stream().map(Round::index).toList())
+            && listedBranches.equals(branches)) {
           return;
         }
       } catch (IOException | RuntimeException e) {
@@ -340,6 +368,12 @@ public final class RunStore implements Closeable {
     writeSummary(dir, rounds, primaryMetric);
   }
 
+  private static List<Integer> indices(JsonArray rounds) {
+    List<Integer> out = new ArrayList<>();
+    rounds.forEach(r -> out.add(r.getAsJsonObject().get("round").getAsInt()));
+    return out;
+  }
+
   /**
    * Takes the run's lock and records this process in the lock file. The operating system
    * releases the lock when its process dies, however it dies, so the lock of a killed run is
@@ -347,6 +381,21 @@ public final class RunStore implements Closeable {
    */
   private static RunStore lock(Path dir) throws IOException {
     Path file = dir.resolve(LOCK);
+    Path key = dir.toRealPath();
+    if (!HELD.add(key)) {
+      throw new IllegalArgumentException("run directory " + dir + " is in use by another run"
+          + " (process " + ProcessHandle.current().pid() + " on host " + hostName()
+          + ", this one); wait for it to end or stop it");
+    }
+    try {
+      return lockFile(dir, file, key);
+    } catch (IOException | RuntimeException e) {
+      HELD.remove(key);
+      throw e;
+    }
+  }
+
+  private static RunStore lockFile(Path dir, Path file, Path key) throws IOException {
     FileChannel channel;
     try {
       channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -357,8 +406,6 @@ public final class RunStore implements Closeable {
     FileLock lock;
     try {
       lock = channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null;
     } catch (IOException e) {
       channel.close();
       throw new IOException("cannot lock " + file + ": " + Errors.describe(e), e);
@@ -380,7 +427,7 @@ public final class RunStore implements Closeable {
       channel.close();
       throw new IOException("cannot write " + file + ": " + Errors.describe(e), e);
     }
-    return new RunStore(dir, channel, lock);
+    return new RunStore(dir, key, channel, lock);
   }
 
   /** "process 1234 on host h" from a lock file, or what is known when it is empty. */
@@ -395,12 +442,18 @@ public final class RunStore implements Closeable {
     return "process " + parts[0] + " on host " + parts[1];
   }
 
+  /** The kernel's host name: no DNS lookup, which can hang for seconds on a cluster node. */
   private static String hostName() {
     try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "unknown";
+      String name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+      if (!name.isEmpty()) {
+        return name;
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: the environment, as shells set it
     }
+    String env = System.getenv("HOSTNAME");
+    return env != null && !env.isBlank() ? env.strip() : "unknown";
   }
 
   private static boolean isLeftover(Path p) {
@@ -435,6 +488,7 @@ public final class RunStore implements Closeable {
       lock.release();
     } finally {
       lockChannel.close();
+      HELD.remove(heldKey);
     }
   }
 
@@ -495,10 +549,18 @@ public final class RunStore implements Closeable {
     writeString(dir.resolve(CONFIG), GSON.toJson(config));
   }
 
+  /**
+   * Removes what writers killed in this run left. The summary's temporaries are not among them:
+   * a branch may be rewriting this run's summary right now (under the summary lock, not the
+   * run's), and summary writers remove stale ones themselves under that lock.
+   */
   private void removeLeftovers() throws IOException {
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, ".*.tmp")) {
       for (Path p : s) {
-        deleteRecursively(p);
+        String name = p.getFileName().toString();
+        if (SUMMARY_FILES.stream().noneMatch(f -> name.startsWith("." + f + "."))) {
+          deleteRecursively(p);
+        }
       }
     }
   }
