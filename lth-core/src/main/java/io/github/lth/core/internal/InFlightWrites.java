@@ -1,4 +1,4 @@
-package io.github.lth.core.io;
+package io.github.lth.core.internal;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,13 +31,20 @@ public final class InFlightWrites {
   private static final Object MONITOR = new Object();
   private static final Set<Path> TEMPORARY = new LinkedHashSet<>();
   private static boolean stopping;
-  private static boolean hookInstalled;
+
+  static {
+    // installed with the class, not at the first write: a first write during shutdown would
+    // find addShutdownHook refusing
+    Runtime.getRuntime().addShutdownHook(new Thread(InFlightWrites::cleanUp,
+        "lth-remove-temporary-files"));
+  }
 
   private InFlightWrites() {}
 
   /** An action that makes a write visible, typically a rename. */
   @FunctionalInterface
   public interface Commit {
+    /** Makes the write visible. */
     void run() throws IOException;
   }
 
@@ -50,11 +57,6 @@ public final class InFlightWrites {
     synchronized (MONITOR) {
       if (stopping) {
         throw new IOException("not written: the process is stopping");
-      }
-      if (!hookInstalled) {
-        Runtime.getRuntime().addShutdownHook(new Thread(InFlightWrites::cleanUp,
-            "lth-remove-temporary-files"));
-        hookInstalled = true;
       }
       TEMPORARY.add(temporary.toAbsolutePath());
     }

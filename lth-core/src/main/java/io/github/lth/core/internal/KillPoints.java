@@ -1,4 +1,4 @@
-package io.github.lth.core.io;
+package io.github.lth.core.internal;
 
 import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,9 +33,11 @@ public final class KillPoints {
       NAME = null;
       OCCURRENCE = 0;
     } else {
+      // "#n" counts occurrences only when n is a number; otherwise '#' is part of the name
       int hash = spec.lastIndexOf('#');
-      NAME = hash < 0 ? spec.strip() : spec.substring(0, hash).strip();
-      OCCURRENCE = hash < 0 ? 1 : Integer.parseInt(spec.substring(hash + 1).strip());
+      boolean counted = hash >= 0 && spec.substring(hash + 1).strip().matches("[1-9][0-9]{0,8}");
+      NAME = counted ? spec.substring(0, hash).strip() : spec.strip();
+      OCCURRENCE = counted ? Integer.parseInt(spec.substring(hash + 1).strip()) : 1;
     }
   }
 

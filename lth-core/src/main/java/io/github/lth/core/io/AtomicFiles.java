@@ -1,5 +1,7 @@
 package io.github.lth.core.io;
 
+import io.github.lth.core.internal.InFlightWrites;
+import io.github.lth.core.internal.KillPoints;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -22,8 +22,8 @@ public final class Errors {
   /**
    * Text taken from a file (a key, a dtype, a header word) as a message may repeat it: control
    * and line-separator characters escaped (a backslash, u, four hex digits) so the message stays
-   * one line, and
-   * cut after {@value #MAX_SHOWN} characters, since a corrupt file can hold a name of megabytes.
+   * one line, and cut after {@value #MAX_SHOWN} characters, since a corrupt file can hold a name
+   * of megabytes.
    */
   static String shown(String s) {
     return escaped(s, MAX_SHOWN);
