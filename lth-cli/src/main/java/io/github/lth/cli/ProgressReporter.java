@@ -4,7 +4,7 @@ import io.github.lth.core.ImpListener;
 import io.github.lth.core.Mask;
 import io.github.lth.core.Round;
 import io.github.lth.core.TrainingListener;
-import io.github.lth.core.io.KillPoints;
+import io.github.lth.core.internal.KillPoints;
 import io.github.lth.core.run.RunStore;
 import java.io.PrintStream;
 import java.io.PrintWriter;

@@ -44,6 +44,8 @@ final class StopNotice implements AutoCloseable {
       } catch (RuntimeException e) {
         line = command + ": stopped";
       }
+      // a progress bar may be half drawn on the terminal's line (it ends lines with \r only)
+      err.println();
       err.println(line);
       err.flush();
     }, "lth-stop-notice");
@@ -56,10 +58,15 @@ final class StopNotice implements AutoCloseable {
    * complete yet), read from the run directory.
    */
   static String rounds(Path runDir) {
-    List<String> done = new ArrayList<>();
+    List<Integer> done = new ArrayList<>();
     if (Files.isDirectory(runDir)) {
       try (DirectoryStream<Path> s = Files.newDirectoryStream(runDir, "round-[0-9]*")) {
-        s.forEach(p -> done.add(p.getFileName().toString().substring("round-".length())));
+        for (Path p : s) {
+          String digits = p.getFileName().toString().substring("round-".length());
+          if (digits.matches("[0-9]{1,9}")) {
+            done.add(Integer.parseInt(digits));
+          }
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -68,10 +75,18 @@ final class StopNotice implements AutoCloseable {
       return "no round of " + runDir + " is complete yet";
     }
     done.sort(null);
-    String range = done.size() == 1 ? "round " + Integer.parseInt(done.get(0))
-        : "rounds " + Integer.parseInt(done.get(0)) + "-"
-            + Integer.parseInt(done.get(done.size() - 1));
-    return range + " of " + runDir + (done.size() == 1 ? " is" : " are")
+    int first = done.get(0);
+    int last = done.get(done.size() - 1);
+    String which;
+    if (done.size() == 1) {
+      which = "round " + first;
+    } else if (last - first + 1 == done.size()) {
+      which = "rounds " + first + "-" + last;
+    } else {
+      // a branch trains only the rounds asked for
+      which = "rounds " + String.join(", ", done.stream().map(String::valueOf).toList());
+    }
+    return which + " of " + runDir + (done.size() == 1 ? " is" : " are")
         + " complete, the round in progress is abandoned";
   }
 

@@ -7,10 +7,13 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import io.github.lth.core.Metrics;
 import io.github.lth.core.io.AtomicWrite;
-import io.github.lth.core.io.KillPoints;
+import io.github.lth.core.io.Errors;
+import io.github.lth.core.internal.KillPoints;
 import io.github.lth.djl.transfer.TransferMode;
 import io.github.lth.djl.transfer.TransferRecord;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +30,8 @@ import java.util.function.Supplier;
  * serves one transfer at a time.
  *
  * <pre>{@code
- * TransferCheckpoint done = TransferCheckpoint.open(out, settings);
- * TransferRecord r = done.getOrTrain(mode, "ticket", 3, seedIndex, () -> trainer.train(...));
+ * TransferCheckpoint checkpoint = TransferCheckpoint.open(out, key, stdout);
+ * TransferRecord r = checkpoint.getOrTrain(mode, "ticket", 3, seedIndex, () -> trainer.train(...));
  * }</pre>
  */
 final class TransferCheckpoint {
@@ -48,15 +51,20 @@ final class TransferCheckpoint {
    * Opens {@code out}'s checkpoint for {@code settings}, discarding one made with other
    * settings.
    */
-  static TransferCheckpoint open(Path out, JsonObject settings) throws IOException {
+  static TransferCheckpoint open(Path out, JsonObject settings, PrintWriter log)
+      throws IOException {
     Path dir = out.resolve(DIRECTORY);
     Path settingsFile = dir.resolve(SETTINGS);
     if (Files.isDirectory(dir) && !settings.equals(readJson(settingsFile))) {
+      int discarded = 0;
       try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
         for (Path p : s) {
           Files.delete(p);
+          discarded++;
         }
       }
+      log.printf("the trainings in %s were made with other settings; %d files discarded%n",
+          dir, discarded);
     }
     Files.createDirectories(dir);
     // a transfer killed while writing leaves temporaries; one output directory serves one
@@ -109,19 +117,24 @@ final class TransferCheckpoint {
       return new TransferRecord(mode, configuration, round,
           json.get("sparsity").getAsDouble(), seedIndex, Metrics.of(metrics));
     } catch (RuntimeException e) {
-      throw new IOException("cannot read " + file + ": not a transfer record (" + e.getMessage()
-          + "); delete it to train it again", e);
+      throw new IOException("cannot read " + file + ": not a transfer record ("
+          + Errors.escaped(String.valueOf(e.getMessage()), 160) + "); delete it to train it"
+          + " again", e);
     }
   }
 
-  /** The JSON object in {@code file}, or null when it is missing or not JSON. */
+  /**
+   * The JSON object in {@code file}, or null when it is missing, not UTF-8 or not JSON (a record
+   * cut by a crash is never renamed into place, so such a file was damaged otherwise; it is
+   * trained again).
+   */
   private static JsonObject readJson(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
       return null;
     }
     try {
       return GSON.fromJson(Files.readString(file), JsonObject.class);
-    } catch (JsonParseException | IllegalStateException e) {
+    } catch (JsonParseException | IllegalStateException | CharacterCodingException e) {
       return null;
     }
   }

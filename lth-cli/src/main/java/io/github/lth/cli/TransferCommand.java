@@ -11,6 +11,8 @@ import io.github.lth.core.Round;
 import io.github.lth.core.Seeds;
 import io.github.lth.core.SparseTraining;
 import io.github.lth.core.Weights;
+import io.github.lth.core.run.RunStore;
+import io.github.lth.core.run.StoredBranch;
 import io.github.lth.core.run.StoredRun;
 import io.github.lth.djl.DjlModel;
 import io.github.lth.djl.Devices;
@@ -238,10 +240,8 @@ final class TransferCommand implements Callable<Integer> {
         }
       }
       Files.createDirectories(dir);
-      // the ticket's own settings too: a run made again under the same name is another ticket
-      JsonObject checkpointKey = new Gson().toJsonTree(settings).getAsJsonObject();
-      checkpointKey.addProperty("ticket_settings_sha256", run.settingsFingerprint());
-      TransferCheckpoint done = TransferCheckpoint.open(dir, checkpointKey);
+      TransferCheckpoint checkpoint = TransferCheckpoint.open(dir,
+          checkpointKey(settings, run, dev), stdout);
       try (StopNotice notice = StopNotice.install(spec.commandLine().getErr(), "lth transfer",
           () -> "the finished trainings are kept in " + dir.resolve(TransferCheckpoint.DIRECTORY)
               + "; run the same command to continue")) {
@@ -255,7 +255,7 @@ final class TransferCommand implements Callable<Integer> {
         for (int i = 0; i < seeds; i++) {
           long seed = Seeds.derive(run.seed(), "transfer", i);
           for (TransferMode mode : chosenModes) {
-            records.add(record(done, trainer, mode, "dense", 0, dense, denseStart, i, seed));
+            records.add(record(checkpoint, trainer, mode, "dense", 0, dense, denseStart, i, seed));
           }
         }
         for (int r : rounds) {
@@ -264,13 +264,13 @@ final class TransferCommand implements Callable<Integer> {
           for (int i = 0; i < seeds; i++) {
             long seed = Seeds.derive(run.seed(), "transfer", i);
             for (TransferMode mode : chosenModes) {
-              records.add(record(done, trainer, mode, "ticket", r, mask, start, i, seed));
+              records.add(record(checkpoint, trainer, mode, "ticket", r, mask, start, i, seed));
               for (String control : chosenControls) {
                 Mask controlMask = control.equals("random-mask")
                     ? mask.randomLike(Seeds.derive(seed, "random-mask", r)) : mask;
                 Weights controlStart = control.equals("reinit")
                     ? trainer.freshWeights(Seeds.derive(seed, "reinit", r)) : start;
-                records.add(record(done, trainer, mode, control, r, controlMask, controlStart,
+                records.add(record(checkpoint, trainer, mode, control, r, controlMask, controlStart,
                     i, seed));
               }
             }
@@ -280,8 +280,8 @@ final class TransferCommand implements Callable<Integer> {
           stdout.flush();
         }
       }
-      if (done.reused() > 0) {
-        stdout.printf("continued: %d trainings were already done in %s%n", done.reused(),
+      if (checkpoint.reused() > 0) {
+        stdout.printf("continued: %d trainings were already done in %s%n", checkpoint.reused(),
             dir.resolve(TransferCheckpoint.DIRECTORY));
       }
     }
@@ -290,10 +290,31 @@ final class TransferCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static TransferRecord record(TransferCheckpoint done, TransferTrainer trainer,
+  /**
+   * What decides one training's result, and so whether a stored one can stand in for it: the
+   * ticket's (and branch's) settings, the weights, the target data and its cut, the training
+   * length and the device — not the rounds, modes, seeds and controls chosen, which only say
+   * which trainings there are (each stored training is named after its own).
+   */
+  private JsonObject checkpointKey(Map<String, Object> settings, StoredRun run, Device dev)
+      throws IOException {
+    Map<String, Object> key = new LinkedHashMap<>(settings);
+    key.keySet().removeAll(List.of("rounds", "modes", "seeds", "controls"));
+    JsonObject json = new Gson().toJsonTree(key).getAsJsonObject();
+    // a run or branch made again under the same name is another ticket
+    json.addProperty("ticket_settings_sha256", run.settingsFingerprint());
+    if (branch != null) {
+      json.addProperty("branch_settings_sha256", RunStore.settingsFingerprint(StoredBranch.read(
+          ticket.resolve(RunStore.BRANCHES).resolve(branch)).settings()));
+    }
+    json.addProperty("device", dev.toString());
+    return json;
+  }
+
+  private static TransferRecord record(TransferCheckpoint checkpoint, TransferTrainer trainer,
       TransferMode mode, String configuration, int round, Mask mask, Weights start,
       int seedIndex, long seed) throws IOException {
-    return done.getOrTrain(mode, configuration, round, seedIndex, () -> {
+    return checkpoint.getOrTrain(mode, configuration, round, seedIndex, () -> {
       Metrics m = trainer.train(mode, start, mask, Seeds.derive(seed, "head", round), seed);
       return new TransferRecord(mode, configuration, round, mask.sparsity(), seedIndex, m);
     });
