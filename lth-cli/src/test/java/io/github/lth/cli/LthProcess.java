@@ -2,7 +2,7 @@ package io.github.lth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.lth.core.io.KillPoints;
+import io.github.lth.core.internal.KillPoints;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

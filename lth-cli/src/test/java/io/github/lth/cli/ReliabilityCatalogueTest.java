@@ -38,8 +38,11 @@ class ReliabilityCatalogueTest {
         String text = Files.readString(source);
         Pattern method = Pattern.compile("@Test\\s+(?:@\\w+(?:\\([^)]*\\))?\\s+)*void "
             + Pattern.quote(m.group(2)) + "\\(");
-        assertThat(method.matcher(text).find())
+        Matcher declaration = method.matcher(text);
+        assertThat(declaration.find())
             .as("%s has a @Test method %s (row: %s)", source, m.group(2), row).isTrue();
+        assertThat(declaration.group()).as("%s#%s runs", source, m.group(2))
+            .doesNotContain("@Disabled");
         checked.add(m.group(1) + "#" + m.group(2));
       }
       assertThat(any).as("row names its test: %s", row).isTrue();
