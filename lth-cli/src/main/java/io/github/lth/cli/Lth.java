@@ -32,6 +32,8 @@ import picocli.CommandLine.Spec;
         TransferCommand.class,
         ReproduceCommand.class,
         ExportCommand.class,
+        SweepCommand.class,
+        CollectCommand.class,
         CommandLine.HelpCommand.class,
     },
     footer = {
@@ -42,6 +44,7 @@ import picocli.CommandLine.Spec;
         "  lth imp --out runs/lenet && lth branch runs/lenet --control reinit",
         "  lth report runs/lenet",
         "  lth export runs/lenet --out lenet.lthc",
+        "  lth sweep seeds.json --out sweeps/seeds && lth collect sweeps/seeds",
         "  lth help mask",
         "",
         "Exit codes: 0 success, 2 bad input or out of memory (one line on stderr), 1 unexpected"

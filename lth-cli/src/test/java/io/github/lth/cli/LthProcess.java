@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,6 +45,12 @@ final class LthProcess {
    * ({@link KillPoints}).
    */
   static LthProcess start(Path logs, String pauseAt, String... args) throws IOException {
+    return start(logs, pauseAt, Map.of(), args);
+  }
+
+  /** As {@link #start(Path, String, String...)}, with {@code environment} set in the child. */
+  static LthProcess start(Path logs, String pauseAt, Map<String, String> environment,
+      String... args) throws IOException {
     Files.createDirectories(logs);
     int n;
     synchronized (LthProcess.class) {
@@ -63,6 +70,7 @@ final class LthProcess {
     if (pauseAt != null) {
       pb.environment().put(KillPoints.ENVIRONMENT, pauseAt);
     }
+    pb.environment().putAll(environment);
     return new LthProcess(pb.start(), out, err, pauseAt);
   }
 
