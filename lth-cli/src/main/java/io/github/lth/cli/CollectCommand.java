@@ -6,6 +6,7 @@ import io.github.lth.core.sweep.SweepPoint;
 import io.github.lth.core.sweep.SweepResults;
 import io.github.lth.core.sweep.SweepStore;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,8 +64,13 @@ final class CollectCommand implements Callable<Integer> {
     SweepStore store = SweepStore.open(sweepDir);
     List<CollectedPoint> points = new ArrayList<>();
     for (SweepPoint p : store.points()) {
-      points.add(new CollectedPoint(p.index(), p.id(), p.axisValues(), p.label(),
-          store.pointDirectory(p), store.state(p).status() == SweepStore.Status.DONE));
+      Path dir = store.pointDirectory(p);
+      // a branch point's directory links to the branch under its run, where its dense round is
+      if (Files.isSymbolicLink(dir)) {
+        dir = dir.toRealPath();
+      }
+      points.add(new CollectedPoint(p.index(), p.id(), p.axisValues(), p.label(), dir,
+          store.state(p).status() == SweepStore.Status.DONE));
     }
     SweepResults results = SweepResults.collect(store.spec().command(),
         ImmutableList.copyOf(store.spec().axes().keySet()), points);
