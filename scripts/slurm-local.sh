@@ -6,7 +6,11 @@
 #   scripts/slurm-local.sh stop     # ends the daemons that start began (by their process ids)
 #   scripts/slurm-local.sh status   # prints whether they run; exit 0 when all run
 # State, spool, logs and pid files live under $LTH_SLURM_DIR (default /var/lib/lth-slurm).
-# start is idempotent: a running cluster with the same slurm.conf is left as it is.
+# start is idempotent: a running cluster with the same slurm.conf is left as it is. A munged
+# that already answers (a system service) is used and left running by stop.
+# A task requeued with `scontrol requeue` starts again after about 12 s here: its begin time is
+# set cred_expire (10 s, LTH_SLURM_REQUEUE_DELAY) ahead, then the next scheduling pass (every
+# 2 s) starts it. Slurm's defaults are 120 s and 60 s, as on most real clusters.
 set -euo pipefail
 
 dir=${LTH_SLURM_DIR:-/var/lib/lth-slurm}
@@ -26,6 +30,12 @@ live_pid() {
   pid=$(tr -dc 0-9 <"$file")
   [[ -n $pid && -r /proc/$pid/comm && $(cat "/proc/$pid/comm" 2>/dev/null) == "$name" ]] || return 1
   echo "$pid"
+}
+
+join() {
+  local first=$1
+  shift
+  printf '%s' "$first" && printf ', %s' "$@"
 }
 
 node_state() { sinfo -h -N -n "$node" -o %T 2>/dev/null | head -n 1; }
@@ -62,7 +72,8 @@ config() {
   cat <<EOF
 $marker
 ClusterName=lth
-SlurmctldHost=$node
+# addresses given, so that a host name without a DNS or /etc/hosts entry works too
+SlurmctldHost=$node(127.0.0.1)
 AuthType=auth/munge
 # a requeued job waits cred_expire seconds before it may start again (default 120)
 AuthInfo=cred_expire=${LTH_SLURM_REQUEUE_DELAY:-10}
@@ -84,7 +95,7 @@ SlurmctldLogFile=$dir/log/slurmctld.log
 SlurmdLogFile=$dir/log/slurmd.log
 SlurmctldPidFile=$dir/run/slurmctld.pid
 SlurmdPidFile=$dir/run/slurmd.pid
-NodeName=$node CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
+NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
 PartitionName=$partition Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
 }
@@ -164,8 +175,7 @@ do_stop() {
     rm -f "$conf"
   fi
   if ((${#stopped[@]} > 0)); then
-    local IFS=,
-    say "stopped ${stopped[*]}"
+    say "stopped $(join "${stopped[@]}")"
   else
     say "not running"
   fi
@@ -174,10 +184,9 @@ do_stop() {
 summary() {
   local pids=() pid
   for name in munged slurmctld slurmd; do
-    if pid=$(live_pid "$name"); then pids+=("$name $pid"); else pids+=("$name (system)"); fi
+    if pid=$(live_pid "$name"); then pids+=("$name $pid"); else pids+=("$name (not started here)"); fi
   done
-  local IFS=,
-  echo "node $node $1 in partition $partition ($(nproc) CPUs); ${pids[*]}; $conf, state in $dir"
+  echo "node $node $1 in partition $partition ($(nproc) CPUs); $(join "${pids[@]}"); $conf, state in $dir"
 }
 
 do_start() {
