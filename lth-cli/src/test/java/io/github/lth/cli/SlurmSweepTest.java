@@ -12,38 +12,26 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The same sweep through a real single-node Slurm cluster (started by scripts/slurm-local.sh)
- * and through local workers: one array task is killed midway, requeued and resumed, and every
- * point ends with the same masks at the same relative paths. Skipped with the script's reason
- * where it cannot start Slurm (not root, packages missing), unless LTH_REQUIRE_SLURM=1 (CI sets
- * it), which turns the skip into a failure.
+ * The same sweep through a real single-node Slurm cluster ({@link LocalSlurm}) and through
+ * local workers: one array task is killed midway, requeued and resumed, and every point ends
+ * with the same masks at the same relative paths.
  */
 class SlurmSweepTest {
-  private static final Path SCRIPT = Path.of("..", "scripts", "slurm-local.sh")
-      .toAbsolutePath().normalize();
-
   @TempDir Path tmp;
 
-  @BeforeAll
-  static void startSlurm() throws Exception {
-    String failure = script("start");
-    if (failure != null) {
-      if ("1".equals(System.getenv("LTH_REQUIRE_SLURM"))) {
-        fail("LTH_REQUIRE_SLURM=1 but Slurm did not start: " + failure);
-      }
-      Assumptions.abort("skipped: scripts/slurm-local.sh could not start Slurm: " + failure);
-    }
+  @BeforeEach
+  void slurm() {
+    LocalSlurm.assumeRunning();
   }
 
   @AfterAll
-  static void stopSlurm() throws Exception {
-    script("stop");
+  static void stopSlurm() {
+    LocalSlurm.stopIfStartedHere();
   }
 
   @Test
@@ -115,24 +103,5 @@ class SlurmSweepTest {
       }
       return all.toString();
     }
-  }
-
-  /** Runs the script; null when it succeeded, else its last line of output. */
-  private static String script(String action) throws Exception {
-    if (!Files.isExecutable(SCRIPT)) {
-      return SCRIPT + " is missing";
-    }
-    Process p = new ProcessBuilder("bash", SCRIPT.toString(), action).redirectErrorStream(true)
-        .start();
-    String output = new String(p.getInputStream().readAllBytes()).strip();
-    if (!p.waitFor(5, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      return "timed out";
-    }
-    if (p.exitValue() == 0) {
-      return null;
-    }
-    String[] lines = output.split("\\R");
-    return lines[lines.length - 1];
   }
 }
