@@ -4,6 +4,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.MalformedJsonException;
 import io.github.lth.core.io.Errors;
 import java.io.IOException;
 import java.io.StringReader;
@@ -89,8 +90,15 @@ final class SweepFile {
       reader.setStrictness(Strictness.STRICT);
       reader.setNestingLimit(MAX_NESTING);
       Object value = jsonValue(file, reader);
-      if (reader.peek() != JsonToken.END_DOCUMENT) {
-        throw fail(file, "not valid JSON (more after the value at " + reader.getPath() + ")");
+      boolean more;
+      try {
+        more = reader.peek() != JsonToken.END_DOCUMENT;
+      } catch (MalformedJsonException e) {
+        // strict Gson refuses a second value before returning it
+        more = true;
+      }
+      if (more) {
+        throw fail(file, "not valid JSON (more text after the object)");
       }
       return value;
     } catch (JsonParseException | IOException e) {
@@ -171,8 +179,11 @@ final class SweepFile {
       Mark mark = e.getProblemMark();
       String where = mark == null ? ""
           : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
-      throw new IOException("cannot read " + file + ": not valid YAML ("
-          + Errors.escaped(oneLine(String.valueOf(e.getProblem())), 200) + where + ")", e);
+      // the context says what the parser was doing ("expected a single document in the
+      // stream"), the problem what it found; SnakeYAML's own message adds code snippets
+      String context = e.getContext() == null ? "" : e.getContext() + ", ";
+      throw new IOException("cannot read " + file + ": not valid YAML (" + Errors.escaped(
+          oneLine(context + e.getProblem()), 200) + where + ")", e);
     } catch (YAMLException e) {
       throw new IOException("cannot read " + file + ": not valid YAML ("
           + Errors.escaped(oneLine(String.valueOf(e.getMessage())), 200) + ")", e);
@@ -211,14 +222,14 @@ final class SweepFile {
   /**
    * Plain scalars resolved as YAML 1.2's core schema does rather than YAML 1.1's: only
    * true/false are booleans (not yes/no/on/off, so {@code rewind: off} stays a string),
-   * integers are decimal without leading zeros (not octal 012, hex or 1:30 sexagesimal), and
-   * dates stay strings. What a value means is then the same in YAML as in JSON.
+   * numbers are decimal without leading zeros, as in JSON (012, 0x1F and 1:30 stay strings
+   * rather than becoming octal, hex or sexagesimal numbers), and dates stay strings. What a value means is then the same in YAML as in JSON.
    */
   private static final class CoreSchemaResolver extends Resolver {
     private static final Pattern BOOL = Pattern.compile("^(?:true|True|TRUE|false|False|FALSE)$");
     private static final Pattern INT = Pattern.compile("^[-+]?(?:0|[1-9][0-9]*)$");
     private static final Pattern FLOAT = Pattern.compile(
-        "^(?:[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        "^(?:[-+]?(?:\\.[0-9]+|(?:0|[1-9][0-9]*)(?:\\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
             + "|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
     private static final Pattern NULL = Pattern.compile("^(?:~|null|Null|NULL|)$");
 
