@@ -6,6 +6,7 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.MalformedJsonException;
 import io.github.lth.core.io.Errors;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.CharacterCodingException;
@@ -63,19 +64,21 @@ final class SweepFile {
     if (!json && !name.endsWith(".yaml") && !name.endsWith(".yml")) {
       throw fail(file, "a sweep file is .json, .yaml or .yml");
     }
+    long size;
+    try {
+      size = Files.size(file);
+    } catch (IOException e) {
+      throw new IOException("cannot read " + file + ": " + Errors.describe(e), e);
+    }
+    if (size > MAX_BYTES) {
+      throw fail(file, size + " bytes, more than a sweep file may hold (" + MAX_BYTES + ")");
+    }
     String text;
     try {
-      long size = Files.size(file);
-      if (size > MAX_BYTES) {
-        throw fail(file, size + " bytes, more than a sweep file may hold (" + MAX_BYTES + ")");
-      }
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (CharacterCodingException e) {
       throw fail(file, "not UTF-8 text");
     } catch (IOException e) {
-      if (e.getMessage() != null && e.getMessage().startsWith("cannot read ")) {
-        throw e;
-      }
       throw new IOException("cannot read " + file + ": " + Errors.describe(e), e);
     }
     if (text.isBlank()) {
@@ -101,10 +104,8 @@ final class SweepFile {
         throw fail(file, "not valid JSON (more text after the object)");
       }
       return value;
-    } catch (JsonParseException | IOException e) {
-      if (e.getMessage() != null && e.getMessage().startsWith("cannot read " + file + ":")) {
-        throw (IOException) e;
-      }
+    } catch (JsonParseException | MalformedJsonException | EOFException e) {
+      // EOFException: the text ends inside the value (a truncated file)
       String reason = oneLine(String.valueOf(e.getMessage()))
           .replaceFirst("\\s*See https?://\\S+$", "")
           .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON",

@@ -270,6 +270,8 @@ class SweepSpecTest {
             "not valid JSON (duplicate key at $.axes.seed)"),
         Arguments.of("a.json", "{\"command\": \"imp\",}",
             "not valid JSON (Expected name at line 1 column 20 path $.command)"),
+        Arguments.of("a.json", "{\"command\": \"imp\", \"axes\": {\"seed\": [1,",
+            "not valid JSON (End of input at line 1 column 40 path $.axes.seed[1])"),
         Arguments.of("a.json", "{\"command\": \"imp\"} {}",
             "not valid JSON (more text after the object)"),
         Arguments.of("a.yaml", "command: imp\naxes:\n  seed: [1]\n  seed: [2]\n",
