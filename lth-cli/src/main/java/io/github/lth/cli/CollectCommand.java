@@ -5,6 +5,8 @@ import io.github.lth.core.sweep.CollectedPoint;
 import io.github.lth.core.sweep.SweepPoint;
 import io.github.lth.core.sweep.SweepResults;
 import io.github.lth.core.sweep.SweepStore;
+import io.github.lth.core.transfer.Verdict;
+import io.github.lth.core.transfer.Verdicts;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,10 +83,33 @@ final class CollectCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "not finished, left out: point %d (%s, %s)%n", m.index(), m.id(),
           m.label());
     }
-    out.print(results.summaryCsv());
+    if (results.leftOutOfVerdicts(metric).size() < settings(points)) {
+      printVerdicts(out, results.verdicts(metric));
+    }
+    results.leftOutOfVerdicts(metric).forEach((setting, why) ->
+        out.printf("no verdict for %s: %s%n", setting, why));
     out.printf("written: %s/{sweep.csv, summary.csv, verdicts.json, verdicts.csv, sweep.png}%n",
         sweepDir);
     out.flush();
     return 0;
+  }
+
+  private static long settings(List<CollectedPoint> points) {
+    return points.stream().map(CollectedPoint::label).distinct().count();
+  }
+
+  /** Per setting and round: the metric's mean ± std over the seeds and the verdict. */
+  private void printVerdicts(PrintWriter out, Verdicts verdicts) {
+    Table t = new Table("setting", "round", "sparsity", "seeds", metric, "matching", "δ")
+        .rightAlignFrom(1);
+    for (Verdict v : verdicts.all()) {
+      t.row(v.target(), Integer.toString(v.round()), Table.percent(v.sparsity()),
+          Integer.toString(v.stats().n()), String.format(Locale.ROOT, "%.2f ± %.2f",
+              100 * v.stats().mean(), 100 * v.stats().std()), v.matching() ? "yes" : "no",
+          Double.isNaN(v.delta()) ? "" : String.format(Locale.ROOT, "%+.3f", v.delta()));
+    }
+    out.println();
+    t.print(out);
+    out.println();
   }
 }

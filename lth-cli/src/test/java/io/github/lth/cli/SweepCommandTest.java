@@ -75,6 +75,21 @@ class SweepCommandTest {
   }
 
   @Test
+  void aFailingPointIsNamedWithItsErrorAndShownAsFailed() throws Exception {
+    Path file = sweepFile(SWEEP.replace("\"seed\": [0, 1], ", "").replace("\"step:5\"",
+        "\"bogus\""));
+    Path dir = tmp.resolve("sweeps/failing");
+    CliRun run = CliRun.of("sweep", file.toString(), "--out", dir.toString());
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).matches("lth sweep: 1 of 2 points failed: 1 \\([0-9a-f]{12},"
+        + " rewind=bogus: exit 2, lth imp: --rewind[^\n]*\\); logs in \\Q" + dir.resolve("logs")
+        + "\\E\n");
+    CliRun status = CliRun.of("sweep", "--status", dir.toString());
+    assertThat(status.out()).startsWith(dir + ": imp, 2 points: 1 done, 0 running or queued,"
+        + " 1 failed, 0 pending\n").contains("failed (exit 2: lth imp: --rewind");
+  }
+
+  @Test
   void badSweepsAreRefusedWithOneLineAndNothingWritten() throws Exception {
     Path dir = tmp.resolve("sweeps/bad");
     assertRefused(SWEEP.replace("\"steps\"", "\"stepz\""), List.of(),
