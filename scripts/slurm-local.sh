@@ -158,6 +158,10 @@ start_munge() {
 
 do_stop() {
   local stopped=() pid
+  # jobs still running would outlive slurmd (proctrack/linuxproc): cancel them first
+  if live_pid slurmctld >/dev/null; then
+    scancel --partition=lth >/dev/null 2>&1 || true
+  fi
   for name in "${daemons[@]}"; do
     if pid=$(live_pid "$name"); then
       kill "$pid" 2>/dev/null || true

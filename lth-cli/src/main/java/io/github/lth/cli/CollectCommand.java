@@ -74,6 +74,20 @@ final class CollectCommand implements Callable<Integer> {
       points.add(new CollectedPoint(p.index(), p.id(), p.axisValues(), p.label(), dir,
           store.state(p).status() == SweepStore.Status.DONE));
     }
+    if (store.spec().command().equals("transfer")) {
+      TransferSweepTables t = TransferSweepTables.collect(
+          ImmutableList.copyOf(store.spec().axes().keySet()), points);
+      t.write(sweepDir);
+      out.printf(Locale.ROOT, "lth collect: %d of %d points of %s%n",
+          points.size() - t.missing().size(), points.size(), sweepDir);
+      t.missing().forEach(m -> out.printf(Locale.ROOT, "not finished, left out: point %d (%s,"
+          + " %s)%n", m.index(), m.id(), m.label()));
+      out.print(t.summaryCsv());
+      out.printf("written: %s/{sweep.csv, summary.csv, verdicts.json}; the plots are each"
+          + " point's own (points/ID/transfer-MODE.png)%n", sweepDir);
+      out.flush();
+      return 0;
+    }
     SweepResults results = SweepResults.collect(store.spec().command(),
         ImmutableList.copyOf(store.spec().axes().keySet()), points);
     results.write(sweepDir, metric);

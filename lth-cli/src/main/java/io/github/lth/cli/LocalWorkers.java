@@ -9,9 +9,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -33,7 +36,8 @@ final class LocalWorkers {
   /** Runs the points and reports them; exit 0 when every one is done, else 1. */
   static int run(SweepStore store, List<Integer> todo, int workers, PrintWriter out,
       PrintWriter err) throws IOException, InterruptedException {
-    int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors()
+        / Math.min(workers, todo.size()));
     List<String> base = PointRunner.command(store.directory(), threads);
     Path logs = store.directory().resolve("logs");
     Files.createDirectories(logs);
@@ -41,6 +45,21 @@ final class LocalWorkers {
         workers == 1 ? "" : "s", threads, threads == 1 ? "" : "s", logs);
     out.flush();
     ExecutorService pool = Executors.newFixedThreadPool(workers);
+    // a stopped sweep stops its workers too (SIGTERM: each removes its temporaries and leaves
+    // its point to resume), instead of leaving them running unseen
+    Set<Process> children = ConcurrentHashMap.newKeySet();
+    Thread stopChildren = new Thread(() -> {
+      children.forEach(Process::destroy);
+      for (Process c : children) {
+        try {
+          c.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }, "lth-sweep-stop-workers");
+    Runtime.getRuntime().addShutdownHook(stopChildren);
     try (ProgressBar bar = new ProgressBarBuilder().setTaskName("sweep").setInitialMax(todo.size())
         .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000)
         .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
@@ -51,10 +70,14 @@ final class LocalWorkers {
           List<String> command = new ArrayList<>(base);
           command.add(Integer.toString(index));
           ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-              .redirectOutput(logs.resolve(point.id() + ".log").toFile());
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                  logs.resolve(point.id() + ".log").toFile()));
           pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
           pb.environment().put("MKL_NUM_THREADS", Integer.toString(threads));
-          int exit = pb.start().waitFor();
+          Process child = pb.start();
+          children.add(child);
+          int exit = child.waitFor();
+          children.remove(child);
           bar.step();
           return exit;
         }));
@@ -69,6 +92,11 @@ final class LocalWorkers {
       }
     } finally {
       pool.shutdownNow();
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopChildren);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook stops the workers
+      }
     }
     return report(store, todo, logs, out, err);
   }

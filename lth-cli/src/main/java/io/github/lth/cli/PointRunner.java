@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,14 +34,18 @@ final class PointRunner {
         + " 0 to %s", index, store.directory(), store.points().size() - 1);
     SweepPoint point = store.points().get(index);
     Path dir = store.pointDirectory(point);
-    List<String> args = arguments(point, dir);
+    List<String> args = arguments(point, dir, branchName(store, point));
     LastLine last = new LastLine(err);
     int exit = Lth.commandLine().setErr(new PrintWriter(last, true)).execute(
         args.toArray(String[]::new));
-    if (point.command().equals("branch") && exit == 0 && !Files.exists(dir)) {
-      // a branch lives under its run; the sweep directory points to it
+    if (point.command().equals("branch") && exit == 0
+        && !Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      // a branch lives under its run; the sweep directory links to it (relatively, so the two
+      // can move together)
       Files.createDirectories(dir.getParent());
-      Files.createSymbolicLink(dir, branchDirectory(point).toAbsolutePath());
+      Path target = branchDirectory(store, point).toAbsolutePath().normalize();
+      Files.createSymbolicLink(dir, dir.getParent().toAbsolutePath().normalize()
+          .relativize(target));
     }
     if (exit == 0) {
       store.markDone(point);
@@ -50,8 +55,11 @@ final class PointRunner {
     return exit;
   }
 
-  /** The command line of the point: its settings as flags, its directory, --resume if due. */
-  static List<String> arguments(SweepPoint point, Path dir) {
+  /**
+   * The command line of the point: its settings as flags, its directory, --resume if due (a
+   * branch point: its run first and {@code branchName} as its name).
+   */
+  static List<String> arguments(SweepPoint point, Path dir, String branchName) {
     List<String> args = new ArrayList<>();
     args.add(point.command());
     List<String> flags = new ArrayList<>(point.arguments());
@@ -61,7 +69,7 @@ final class PointRunner {
       flags.remove(at + 1);
       flags.remove(at);
       args.addAll(flags);
-      args.addAll(List.of("--name", branchName(point)));
+      args.addAll(List.of("--name", branchName));
       return args;
     }
     args.addAll(flags);
@@ -73,20 +81,25 @@ final class PointRunner {
     return args;
   }
 
-  private static String branchName(SweepPoint point) {
-    return "sweep-" + point.id();
+  /**
+   * The branch's name under its run: the sweep's fingerprint in it, so two sweeps (say a local
+   * and a Slurm one) never share a branch directory.
+   */
+  private static String branchName(SweepStore store, SweepPoint point) {
+    return "sweep-" + store.spec().fingerprint().substring(0, 8) + "-" + point.id();
   }
 
-  private static Path branchDirectory(SweepPoint point) {
+  private static Path branchDirectory(SweepStore store, SweepPoint point) {
     return Path.of(String.valueOf(point.settings().get("run"))).resolve(RunStore.BRANCHES)
-        .resolve(branchName(point));
+        .resolve(branchName(store, point));
   }
 
   /**
    * The java command that runs a point of {@code sweepDir} when the point's index is appended:
-   * this JVM's java, heap and system properties, and class path, with PyTorch limited to
-   * {@code threads} intra-op threads (a point's results can depend on that number, so local
-   * and Slurm runs of a sweep use the same).
+   * this JVM's java, heap and system properties, and class path, limited to {@code threads}
+   * cores: PyTorch's intra-op threads and the JVM's own view of the machine (its thread pools
+   * and lth4j's parallel selection size themselves from it). A point's CPU results can depend on
+   * the PyTorch thread count, so sweeps run with equal counts agree bit for bit.
    */
   static List<String> command(Path sweepDir, int threads) {
     List<String> cmd = new ArrayList<>();
@@ -100,6 +113,7 @@ final class PointRunner {
       cmd.add("-Dai.djl.offline=true");
     }
     cmd.removeIf(a -> a.startsWith("-Dai.djl.pytorch.num_"));
+    cmd.add("-XX:ActiveProcessorCount=" + threads);
     cmd.add("-Dai.djl.pytorch.num_threads=" + threads);
     cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Lth.class.getName(),

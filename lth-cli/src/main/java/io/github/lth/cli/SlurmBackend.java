@@ -67,7 +67,7 @@ final class SlurmBackend {
         throw new IllegalArgumentException("--parallel must be at least 1, not " + parallel);
       }
       if (maxAttempts < 1) {
-        throw new IllegalArgumentException("--max-attempts must be at least 1, not "
+        throw new IllegalArgumentException("--attempts must be at least 1, not "
             + maxAttempts);
       }
     }

@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -140,22 +141,42 @@ final class SweepCommand implements Callable<Integer> {
     checkSettings(sweep);
     checkArgument(sweep.size() <= maxPoints, "%s: %s points, more than --max-points %s",
         input, sweep.size(), maxPoints);
+    checkValues(sweep);
+    // everything is checked before anything is written: a sweep that cannot run leaves no
+    // directory and submits nothing
     SlurmBackend slurm = null;
+    SlurmBackend.Options options = null;
     if (backend.equals("slurm")) {
-      // before anything is written: a sweep that cannot be submitted leaves no directory
+      checkArgument(workers == null, "--workers is for --backend local; Slurm runs"
+          + " --parallel array tasks at once");
       slurm = SlurmBackend.locate();
-      checkArgument(attempts >= 1, "--attempts must be at least 1: %s", attempts);
-      checkArgument(parallel == null || parallel >= 1, "--parallel must be positive: %s",
-          parallel);
+      options = new SlurmBackend.Options(partition, time, gres, cpusPerTask, mem,
+          parallel != null ? parallel : (int) sweep.size(), attempts);
     } else {
+      checkArgument(partition == null && time == null && gres == null && cpusPerTask == null
+          && mem == null && parallel == null && !await, "--partition, --time, --gres,"
+          + " --cpus-per-task, --mem, --parallel and --wait are for --backend slurm");
       checkArgument(workers == null || workers >= 1, "--workers must be positive: %s", workers);
+    }
+    if (Files.isDirectory(out)) {
+      SweepStatus.checkNoJobQueued(out);
     }
     SweepStore store = SweepStore.create(out, sweep);
     List<Integer> todo = new ArrayList<>();
+    int busy = 0;
     for (SweepPoint p : store.points()) {
-      if (store.state(p).status() != SweepStore.Status.DONE) {
+      if (store.state(p).status() == SweepStore.Status.DONE) {
+        continue;
+      }
+      if (SweepStatus.heldByLiveProcess(store.pointDirectory(p))) {
+        busy++;   // another lth is running this point now: leave it to that one
+      } else {
         todo.add(p.index());
       }
+    }
+    if (busy > 0) {
+      stdout.printf(Locale.ROOT, "%d points are being run by another process; left to it%n",
+          busy);
     }
     stdout.printf(Locale.ROOT, "lth sweep: %s, %d points (%d done, %d to run) into %s%n",
         sweep.command(), store.points().size(), store.points().size() - todo.size(),
@@ -165,16 +186,14 @@ final class SweepCommand implements Callable<Integer> {
       return 0;
     }
     if (slurm != null) {
-      return submit(slurm, store, todo, stdout);
+      return submit(slurm, options, store, todo, stdout);
     }
     int n = workers != null ? workers : defaultWorkers();
     return LocalWorkers.run(store, todo, n, stdout, spec.commandLine().getErr());
   }
 
-  private int submit(SlurmBackend slurm, SweepStore store, List<Integer> todo, PrintWriter out)
-      throws IOException, InterruptedException {
-    SlurmBackend.Options options = new SlurmBackend.Options(partition, time, gres, cpusPerTask,
-        mem, parallel != null ? parallel : todo.size(), attempts);
+  private int submit(SlurmBackend slurm, SlurmBackend.Options options, SweepStore store,
+      List<Integer> todo, PrintWriter out) throws IOException, InterruptedException {
     Path script = slurm.writeJobScript(store.directory(), todo, options,
         PointRunner.command(store.directory(), cpusPerTask != null ? cpusPerTask : 1));
     String job = slurm.submit(script);
@@ -207,6 +226,23 @@ final class SweepCommand implements Callable<Integer> {
     if (sweep.command().equals("branch")) {
       checkArgument(keys.contains("run"), "%s: a branch sweep needs the run to branch from as"
           + " the setting 'run'", input);
+    }
+  }
+
+  /**
+   * Every point's command line must parse (a value of the wrong type, say), so that a typo is
+   * refused here rather than in every array task on the cluster.
+   */
+  private void checkValues(SweepSpec sweep) {
+    Path placeholder = Path.of("SWEEP_DIR", "points", "ID");
+    for (SweepPoint p : sweep.points()) {
+      List<String> args = PointRunner.arguments(p, placeholder, "NAME");
+      try {
+        Lth.commandLine().parseArgs(args.toArray(String[]::new));
+      } catch (ParameterException e) {
+        throw new IllegalArgumentException(String.format("%s: point %d (%s): %s", input,
+            p.index(), describe(p.axisValues()), ErrorReporter.oneLine(e.getMessage())), e);
+      }
     }
   }
 

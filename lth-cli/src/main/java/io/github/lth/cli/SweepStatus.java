@@ -8,12 +8,9 @@ import io.github.lth.core.sweep.SweepPoint;
 import io.github.lth.core.sweep.SweepStore;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -43,7 +40,7 @@ final class SweepStatus {
   }
 
   static void print(SweepStore store, PrintWriter out) throws IOException {
-    Map<Integer, String> slurm = slurmStates(store);
+    Map<Integer, String> slurm = slurmStates(store, out);
     Table t = new Table("point", "id", "settings", "state", "rounds").rightAlignFrom(4);
     int[] counts = new int[4];
     for (SweepPoint p : store.points()) {
@@ -53,7 +50,7 @@ final class SweepStatus {
       if (s.status() == SweepStore.Status.DONE) {
         state = "done";
         counts[0]++;
-      } else if (slurm.containsKey(p.index()) || locked(dir)) {
+      } else if (slurm.containsKey(p.index()) || heldByLiveProcess(dir)) {
         state = slurm.containsKey(p.index()) ? slurm.get(p.index()).toLowerCase(Locale.ROOT)
             : "running";
         counts[1]++;
@@ -75,7 +72,8 @@ final class SweepStatus {
   }
 
   /** Point index -> Slurm state of its array task, for tasks still in the queue. */
-  private static Map<Integer, String> slurmStates(SweepStore store) throws IOException {
+  private static Map<Integer, String> slurmStates(SweepStore store, PrintWriter notes)
+      throws IOException {
     Path file = store.directory().resolve("slurm").resolve(JOB);
     Map<Integer, String> out = new java.util.HashMap<>();
     if (!Files.isRegularFile(file) || !onPath("squeue")) {
@@ -84,11 +82,18 @@ final class SweepStatus {
     JsonObject json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
     List<Integer> points = new ArrayList<>();
     json.getAsJsonArray("points").forEach(e -> points.add(e.getAsInt()));
-    SlurmBackend.locate().taskStates(json.get("job").getAsString()).forEach((task, state) -> {
-      if (task >= 0 && task < points.size()) {
-        out.put(points.get(task), state);
-      }
-    });
+    try {
+      SlurmBackend.locate(System.getenv("PATH")).taskStates(json.get("job").getAsString())
+          .forEach((task, state) -> {
+            if (task >= 0 && task < points.size()) {
+              out.put(points.get(task), state);
+            }
+          });
+    } catch (IOException | RuntimeException e) {
+      // Slurm's view is a bonus: the run store's view stands without it
+      notes.println("squeue failed (" + ErrorReporter.oneLine(String.valueOf(e.getMessage()))
+          + "); the states below come from the sweep directory only");
+    }
     return out;
   }
 
@@ -105,21 +110,51 @@ final class SweepStatus {
     return false;
   }
 
-  /** Whether a live process holds the run directory's lock (released when it dies). */
-  private static boolean locked(Path dir) {
+  /**
+   * Whether a live process on this host holds the run directory: the pid and host its lock
+   * file records. Only read, never locked: taking the lock, even for a moment, could make the
+   * point's own process find it taken.
+   */
+  static boolean heldByLiveProcess(Path dir) {
     Path lock = dir.resolve(".lock");
-    if (!Files.isRegularFile(lock)) {
-      return false;
-    }
-    try (FileChannel c = FileChannel.open(lock, StandardOpenOption.WRITE)) {
-      FileLock held = c.tryLock();
-      if (held == null) {
-        return true;
+    try {
+      if (!Files.isRegularFile(lock)) {
+        return false;
       }
-      held.release();
-      return false;
+      String[] parts = Files.readString(lock).strip().split(" ", 2);
+      if (parts.length < 2 || !parts[0].matches("[0-9]{1,18}")) {
+        return false;
+      }
+      String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+      return parts[1].equals(host)
+          && ProcessHandle.of(Long.parseLong(parts[0])).map(ProcessHandle::isAlive).orElse(false);
     } catch (IOException | RuntimeException e) {
       return false;
+    }
+  }
+
+  /**
+   * Refuses to submit or run a sweep again while the Slurm job it submitted last still has
+   * tasks in the queue: they would run their points twice.
+   */
+  static void checkNoJobQueued(Path sweepDir) throws IOException {
+    Path file = sweepDir.resolve("slurm").resolve(JOB);
+    if (!Files.isRegularFile(file) || !onPath("squeue")) {
+      return;
+    }
+    String job = JsonParser.parseString(Files.readString(file)).getAsJsonObject().get("job")
+        .getAsString();
+    SlurmBackend slurm;
+    try {
+      slurm = SlurmBackend.locate(System.getenv("PATH"));
+    } catch (IllegalArgumentException e) {
+      return;   // no Slurm client here: the job is not this machine's to see
+    }
+    Map<Integer, String> queued = slurm.taskStates(job);
+    if (!queued.isEmpty()) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "SWEEP_DIR %s: Slurm job %s"
+          + " still has %d tasks queued or running; wait for it (lth sweep --status %s) or"
+          + " cancel it (scancel %s)", sweepDir, job, queued.size(), sweepDir, job));
     }
   }
 

@@ -37,7 +37,8 @@ class SlurmSweepTest {
   @Test
   void aKilledArrayTaskIsRequeuedResumesAndEveryPointEndsAsWithLocalWorkers() throws Exception {
     Path file = tmp.resolve("sweep.json");
-    Files.writeString(file, SweepCommandTest.SWEEP);
+    // 60 steps a round: round 1 takes seconds, so the kill below lands inside it
+    Files.writeString(file, SweepCommandTest.SWEEP.replace("\"steps\": 10", "\"steps\": 60"));
 
     // local: two workers of one thread each, as each array task has one CPU
     Path local = tmp.resolve("local");
@@ -68,8 +69,10 @@ class SlurmSweepTest {
     Map<String, byte[]> actual = SweepCommandTest.masks(slurm);
     assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet()).hasSize(8);
     expected.forEach((f, bytes) -> assertThat(actual.get(f)).as(f).isEqualTo(bytes));
-    // the requeued task continued after its stored round
-    assertThat(taskLog(slurm, 0)).contains("resuming after round 0");
+    // the killed task was requeued by its job script and continued after its stored round
+    assertThat(taskLog(slurm, 0)).contains("lth sweep: point 0 failed with exit code 137 on"
+        + " attempt 1; requeueing task ").contains("lth sweep: point 0, attempt 2 of 3")
+        .contains("resuming after round 0");
 
     CliRun collect = CliRun.of("collect", slurm.toString());
     assertThat(collect.exit()).as(collect.err()).isZero();

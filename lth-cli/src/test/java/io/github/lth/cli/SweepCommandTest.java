@@ -90,6 +90,77 @@ class SweepCommandTest {
   }
 
   @Test
+  void aBranchSweepLinksEachPointToItsBranchUnderTheRunAndCollectsThem() throws Exception {
+    Path run = tmp.resolve("run");
+    CliRun imp = CliRun.of("imp", "--steps", "10", "--target-sparsity", "0.2", "--out",
+        run.toString(), "--device", "cpu");
+    assertThat(imp.exit()).as(imp.err()).isZero();
+    Path file = sweepFile("""
+        {"command": "branch",
+         "settings": {"run": "%s", "control": "reinit", "device": "cpu"},
+         "axes": {"seed": [1, 2]}}
+        """.formatted(run));
+    Path dir = tmp.resolve("sweeps/branch");
+    CliRun sweep = CliRun.of("sweep", file.toString(), "--out", dir.toString());
+    assertThat(sweep.exit()).as(sweep.err()).isZero();
+    List<Path> links;
+    try (Stream<Path> s = Files.list(dir.resolve("points"))) {
+      links = s.sorted().toList();
+    }
+    assertThat(links).hasSize(2).allSatisfy(link -> {
+      assertThat(link).isSymbolicLink();
+      assertThat(Files.readSymbolicLink(link).isAbsolute()).isFalse();
+      assertThat(link.toRealPath().getParent()).isEqualTo(run.resolve("branches").toRealPath());
+      assertThat(link.toRealPath().getFileName().toString()).startsWith("sweep-")
+          .endsWith(link.getFileName().toString());
+      assertThat(link.resolve("round-01/mask.npz")).isRegularFile();
+    });
+    CliRun collect = CliRun.of("collect", dir.toString());
+    assertThat(collect.exit()).as(collect.err()).isZero();
+    // round 0 comes from the run the branches branch from, round 1 from each branch
+    assertThat(Files.readAllLines(dir.resolve("sweep.csv"))).hasSize(1 + 2 * 2);
+  }
+
+  @Test
+  void aTransferSweepStacksEachPointsTrainingsAndVerdicts() throws Exception {
+    Path run = tmp.resolve("ticket");
+    CliRun imp = CliRun.of("imp", "--steps", "10", "--target-sparsity", "0.2", "--out",
+        run.toString(), "--device", "cpu");
+    assertThat(imp.exit()).as(imp.err()).isZero();
+    Path file = sweepFile("""
+        {"command": "transfer",
+         "settings": {"ticket": "%s", "data": "embedded", "classes": [5, 6, 7, 8, 9],
+                      "mode": "linear", "seeds": 2, "steps": 5, "controls": "none",
+                      "device": "cpu"},
+         "axes": {"low-shot": [10, 20]}}
+        """.formatted(run));
+    Path dir = tmp.resolve("sweeps/transfer");
+    CliRun sweep = CliRun.of("sweep", file.toString(), "--out", dir.toString());
+    assertThat(sweep.exit()).as(sweep.err()).isZero();
+    CliRun collect = CliRun.of("collect", dir.toString());
+    assertThat(collect.exit()).as(collect.err()).isZero();
+    List<String> trainings = Files.readAllLines(dir.resolve("sweep.csv"));
+    List<String> ownTrainings = Files.readAllLines(dir.resolve("points").resolve(
+        trainings.get(1).split(",")[1]).resolve("results.csv"));
+    assertThat(trainings.get(0)).isEqualTo("point,id,low-shot," + ownTrainings.get(0));
+    // per point: the dense network and round 1, two seeds each
+    assertThat(trainings).hasSize(1 + 2 * (ownTrainings.size() - 1));
+    assertThat(trainings.get(1)).startsWith("0,").contains(",10,linear,");
+    List<String> summary = Files.readAllLines(dir.resolve("summary.csv"));
+    assertThat(summary.get(0)).startsWith("low-shot,target,configuration,round,");
+    assertThat(summary.subList(1, summary.size())).anyMatch(l -> l.startsWith("20,"));
+  }
+
+  @Test
+  void aValueOfTheWrongTypeIsRefusedBeforeAnythingRuns() throws Exception {
+    assertRefused(SWEEP.replace("\"steps\": 10", "\"steps\": \"ten\""), List.of(),
+        "point 0 (seed=0 rewind=init): Invalid value for option '--steps': 'ten' is not a long");
+    assertRefused(SWEEP, List.of("--partition", "gpu"), "--partition, --time, --gres,"
+        + " --cpus-per-task, --mem, --parallel and --wait are for --backend slurm");
+    assertThat(tmp.resolve("sweeps/bad")).doesNotExist();
+  }
+
+  @Test
   void badSweepsAreRefusedWithOneLineAndNothingWritten() throws Exception {
     Path dir = tmp.resolve("sweeps/bad");
     assertRefused(SWEEP.replace("\"steps\"", "\"stepz\""), List.of(),
