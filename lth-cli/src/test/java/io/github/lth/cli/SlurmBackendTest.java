@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Slurm sets, a stand-in scontrol), then real job arrays on the single-node cluster of
  * scripts/slurm-local.sh: every point runs once, a failed attempt is requeued and runs again.
  */
+// a job held in the queue would make await wait for ever; fail instead
+@Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES)
 class SlurmBackendTest {
   private static final Duration POLL = Duration.ofMillis(500);
   private static final SlurmBackend.Options ALL = new SlurmBackend.Options("gpu", "02:00:00",

@@ -3,17 +3,20 @@ package io.github.lth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import io.github.lth.core.sweep.SweepSpec;
 import io.github.lth.core.sweep.SweepStore;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * local workers: one array task is killed midway, requeued and resumed, and every point ends
  * with the same masks at the same relative paths.
  */
+@Timeout(value = 20, unit = TimeUnit.MINUTES)
 class SlurmSweepTest {
   @TempDir Path tmp;
 
@@ -80,6 +84,31 @@ class SlurmSweepTest {
     assertThat(collectLocal.exit()).as(collectLocal.err()).isZero();
     assertThat(Files.readString(slurm.resolve("summary.csv")))
         .isEqualTo(Files.readString(local.resolve("summary.csv")));
+  }
+
+  @Test
+  void aSweepWhoseJobIsStillQueuedIsNotSubmittedAgain() throws Exception {
+    Path file = tmp.resolve("sweep.json");
+    Files.writeString(file, SweepCommandTest.SWEEP);
+    Path dir = tmp.resolve("queued");
+    SweepStore store = SweepStore.create(dir, SweepSpec.read(file));
+    // a job that stays in the queue for a while stands in for the sweep's earlier submission
+    SlurmBackend slurm = SlurmBackend.locate();
+    Path script = slurm.writeJobScript(dir, List.of(0), new SlurmBackend.Options(null, null,
+        null, null, null, 1, 1), List.of("sleep", "60"));
+    String job = slurm.submit(script);
+    try {
+      SweepStatus.recordJob(store, job, List.of(0));
+      CliRun again = CliRun.of("sweep", file.toString(), "--out", dir.toString(), "--backend",
+          "slurm");
+      assertThat(again.exit()).isEqualTo(2);
+      assertThat(again.err()).isEqualTo("lth sweep: SWEEP_DIR " + dir + ": Slurm job " + job
+          + " still has 1 tasks queued or running; wait for it (lth sweep --status " + dir
+          + ") or cancel it (scancel " + job + ")\n");
+      assertThat(dir.resolve("points")).doesNotExist();
+    } finally {
+      new ProcessBuilder("scancel", job).inheritIO().start().waitFor();
+    }
   }
 
   private static Path awaitPointDirectory(Path sweepDir, CompletableFuture<CliRun> submitted)
