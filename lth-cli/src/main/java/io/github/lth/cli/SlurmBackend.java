@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -98,15 +99,20 @@ final class SlurmBackend {
 
   /** As {@link #locate()}, searching the given PATH value. */
   static SlurmBackend locate(String path) {
+    return find(path).orElseThrow(() -> new IllegalArgumentException("--backend slurm: sbatch"
+        + " is not on the PATH; run on a Slurm login node or use --backend local"));
+  }
+
+  /** The Slurm commands beside {@code sbatch} on the given PATH value, if it is there. */
+  static Optional<SlurmBackend> find(String path) {
     if (path != null) {
       for (String entry : path.split(File.pathSeparator)) {
         if (!entry.isEmpty() && Files.isExecutable(Path.of(entry, "sbatch"))) {
-          return new SlurmBackend(Path.of(entry).toAbsolutePath());
+          return Optional.of(new SlurmBackend(Path.of(entry).toAbsolutePath()));
         }
       }
     }
-    throw new IllegalArgumentException("--backend slurm: sbatch is not on the PATH; run on a Slurm"
-        + " login node or use --backend local");
+    return Optional.empty();
   }
 
   /**

@@ -1,12 +1,10 @@
 package io.github.lth.cli;
 
+import io.github.lth.core.run.RunStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -58,23 +56,15 @@ final class StopNotice implements AutoCloseable {
    * complete yet), read from the run directory.
    */
   static String rounds(Path runDir) {
-    List<Integer> done = new ArrayList<>();
-    if (Files.isDirectory(runDir)) {
-      try (DirectoryStream<Path> s = Files.newDirectoryStream(runDir, "round-[0-9]*")) {
-        for (Path p : s) {
-          String digits = p.getFileName().toString().substring("round-".length());
-          if (digits.matches("[0-9]{1,9}")) {
-            done.add(Integer.parseInt(digits));
-          }
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+    List<Integer> done;
+    try {
+      done = RunStore.storedRoundIndices(runDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     if (done.isEmpty()) {
       return "no round of " + runDir + " is complete yet";
     }
-    done.sort(null);
     int first = done.get(0);
     int last = done.get(done.size() - 1);
     String which;

@@ -2,6 +2,7 @@ package io.github.lth.cli;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.github.lth.core.run.RunStore;
 import io.github.lth.core.sweep.SweepPoint;
 import io.github.lth.core.sweep.SweepSpec;
 import io.github.lth.core.sweep.SweepStore;
@@ -168,7 +169,7 @@ final class SweepCommand implements Callable<Integer> {
       if (store.state(p).status() == SweepStore.Status.DONE) {
         continue;
       }
-      if (SweepStatus.heldByLiveProcess(store.pointDirectory(p))) {
+      if (RunStore.isHeldByLiveProcess(store.pointDirectory(p))) {
         busy++;   // another lth is running this point now: leave it to that one
       } else {
         todo.add(p.index());

@@ -4,17 +4,19 @@ import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.lth.core.io.AtomicWrite;
+import io.github.lth.core.run.RunStore;
 import io.github.lth.core.sweep.SweepPoint;
 import io.github.lth.core.sweep.SweepStore;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code lth sweep --status}: each point of a sweep directory with its state — done, failed
@@ -50,7 +52,7 @@ final class SweepStatus {
       if (s.status() == SweepStore.Status.DONE) {
         state = "done";
         counts[0]++;
-      } else if (slurm.containsKey(p.index()) || heldByLiveProcess(dir)) {
+      } else if (slurm.containsKey(p.index()) || RunStore.isHeldByLiveProcess(dir)) {
         state = slurm.containsKey(p.index()) ? slurm.get(p.index()).toLowerCase(Locale.ROOT)
             : "running";
         counts[1]++;
@@ -62,7 +64,7 @@ final class SweepStatus {
         counts[3]++;
       }
       t.row(Integer.toString(p.index()), p.id(), SweepCommand.describe(p.axisValues()), state,
-          Integer.toString(completeRounds(dir)));
+          Integer.toString(RunStore.storedRoundIndices(dir).size()));
     }
     out.printf(Locale.ROOT, "%s: %s, %d points: %d done, %d running or queued, %d failed, %d"
         + " pending%n", store.directory(), store.spec().command(), store.points().size(),
@@ -71,24 +73,36 @@ final class SweepStatus {
     out.flush();
   }
 
+  /** The Slurm job a sweep submitted last (array index i runs points[i]), from job.json. */
+  private record Job(String id, List<Integer> points) {
+    static Optional<Job> read(Path sweepDir) throws IOException {
+      Path file = sweepDir.resolve("slurm").resolve(JOB);
+      if (!Files.isRegularFile(file)) {
+        return Optional.empty();
+      }
+      JsonObject json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+      List<Integer> points = new ArrayList<>();
+      json.getAsJsonArray("points").forEach(e -> points.add(e.getAsInt()));
+      return Optional.of(new Job(json.get("job").getAsString(), points));
+    }
+  }
+
   /** Point index -> Slurm state of its array task, for tasks still in the queue. */
   private static Map<Integer, String> slurmStates(SweepStore store, PrintWriter notes)
       throws IOException {
-    Path file = store.directory().resolve("slurm").resolve(JOB);
-    Map<Integer, String> out = new java.util.HashMap<>();
-    if (!Files.isRegularFile(file) || !onPath("squeue")) {
+    Map<Integer, String> out = new HashMap<>();
+    Optional<Job> job = Job.read(store.directory());
+    Optional<SlurmBackend> slurm = SlurmBackend.find(System.getenv("PATH"));
+    if (job.isEmpty() || slurm.isEmpty()) {
       return out;
     }
-    JsonObject json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-    List<Integer> points = new ArrayList<>();
-    json.getAsJsonArray("points").forEach(e -> points.add(e.getAsInt()));
+    List<Integer> points = job.get().points();
     try {
-      SlurmBackend.locate(System.getenv("PATH")).taskStates(json.get("job").getAsString())
-          .forEach((task, state) -> {
-            if (task >= 0 && task < points.size()) {
-              out.put(points.get(task), state);
-            }
-          });
+      slurm.get().taskStates(job.get().id()).forEach((task, state) -> {
+        if (task >= 0 && task < points.size()) {
+          out.put(points.get(task), state);
+        }
+      });
     } catch (IOException | RuntimeException e) {
       // Slurm's view is a bonus: the run store's view stands without it
       notes.println("squeue failed (" + ErrorReporter.oneLine(String.valueOf(e.getMessage()))
@@ -97,77 +111,23 @@ final class SweepStatus {
     return out;
   }
 
-  private static boolean onPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String d : path.split(java.io.File.pathSeparator)) {
-      if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Whether a live process on this host holds the run directory: the pid and host its lock
-   * file records. Only read, never locked: taking the lock, even for a moment, could make the
-   * point's own process find it taken.
-   */
-  static boolean heldByLiveProcess(Path dir) {
-    Path lock = dir.resolve(".lock");
-    try {
-      if (!Files.isRegularFile(lock)) {
-        return false;
-      }
-      String[] parts = Files.readString(lock).strip().split(" ", 2);
-      if (parts.length < 2 || !parts[0].matches("[0-9]{1,18}")) {
-        return false;
-      }
-      String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-      return parts[1].equals(host)
-          && ProcessHandle.of(Long.parseLong(parts[0])).map(ProcessHandle::isAlive).orElse(false);
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
-  }
-
   /**
    * Refuses to submit or run a sweep again while the Slurm job it submitted last still has
-   * tasks in the queue: they would run their points twice.
+   * tasks in the queue: they would run their points twice. Without a Slurm client here the job
+   * is not this machine's to see.
    */
   static void checkNoJobQueued(Path sweepDir) throws IOException {
-    Path file = sweepDir.resolve("slurm").resolve(JOB);
-    if (!Files.isRegularFile(file) || !onPath("squeue")) {
+    Optional<Job> job = Job.read(sweepDir);
+    Optional<SlurmBackend> slurm = SlurmBackend.find(System.getenv("PATH"));
+    if (job.isEmpty() || slurm.isEmpty()) {
       return;
     }
-    String job = JsonParser.parseString(Files.readString(file)).getAsJsonObject().get("job")
-        .getAsString();
-    SlurmBackend slurm;
-    try {
-      slurm = SlurmBackend.locate(System.getenv("PATH"));
-    } catch (IllegalArgumentException e) {
-      return;   // no Slurm client here: the job is not this machine's to see
-    }
-    Map<Integer, String> queued = slurm.taskStates(job);
+    Map<Integer, String> queued = slurm.get().taskStates(job.get().id());
     if (!queued.isEmpty()) {
       throw new IllegalArgumentException(String.format(Locale.ROOT, "SWEEP_DIR %s: Slurm job %s"
           + " still has %d tasks queued or running; wait for it (lth sweep --status %s) or"
-          + " cancel it (scancel %s)", sweepDir, job, queued.size(), sweepDir, job));
+          + " cancel it (scancel %s)", sweepDir, job.get().id(), queued.size(), sweepDir,
+          job.get().id()));
     }
-  }
-
-  private static int completeRounds(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return 0;
-    }
-    int n = 0;
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "round-[0-9]*")) {
-      for (Path p : s) {
-        n++;
-      }
-    }
-    return n;
   }
 }

@@ -215,22 +215,38 @@ public final class RunStore implements Closeable {
   }
 
   static List<Round> readStoredRounds(Path dir) throws IOException {
+    List<Round> out = new ArrayList<>();
+    for (int r : storedRoundIndices(dir)) {
+      out.add(readRound(dir, r));
+    }
+    return out;
+  }
+
+  /**
+   * The indices of the complete rounds in a run or branch directory, ascending, from the names
+   * of their directories alone (nothing is read; none when {@code dir} does not exist). A round
+   * directory appears only complete, so this is what a resume would keep.
+   *
+   * <pre>{@code
+   * List<Integer> done = RunStore.storedRoundIndices(Path.of("runs/a"));   // [0, 1, 2]
+   * }</pre>
+   */
+  public static List<Integer> storedRoundIndices(Path dir) throws IOException {
     List<Integer> indices = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return indices;
+    }
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "round-*")) {
       for (Path p : s) {
         String digits = p.getFileName().toString().substring("round-".length());
-        if (Files.isDirectory(p) && digits.matches("[0-9]{2,}")
+        if (Files.isDirectory(p) && digits.matches("[0-9]{2,9}")
             && p.getFileName().toString().equals(roundDirectoryName(Integer.parseInt(digits)))) {
           indices.add(Integer.parseInt(digits));
         }
       }
     }
     indices.sort(null);
-    List<Round> out = new ArrayList<>();
-    for (int r : indices) {
-      out.add(readRound(dir, r));
-    }
-    return out;
+    return indices;
   }
 
   /** The trained weights saved with a round. */
@@ -434,12 +450,45 @@ public final class RunStore implements Closeable {
   private static String holder(FileChannel channel) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(256);
     channel.read(buffer, 0);
-    String[] parts = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8)
-        .strip().split(" ", 2);
-    if (parts.length < 2 || !parts[0].matches("[0-9]+")) {
-      return "its process did not record itself yet";
+    return Holder.parse(new String(buffer.array(), 0, buffer.position(),
+        StandardCharsets.UTF_8)).map(h -> "process " + h.pid() + " on host " + h.host())
+        .orElse("its process did not record itself yet");
+  }
+
+  /** The process a lock file records: {@code PID HOST}. */
+  private record Holder(long pid, String host) {
+    static Optional<Holder> parse(String text) {
+      String[] parts = text.strip().split(" ", 2);
+      if (parts.length < 2 || !parts[0].matches("[0-9]{1,18}")) {
+        return Optional.empty();
+      }
+      return Optional.of(new Holder(Long.parseLong(parts[0]), parts[1]));
     }
-    return "process " + parts[0] + " on host " + parts[1];
+  }
+
+  /**
+   * Whether a live process on this host holds the run directory, as its lock file records: the
+   * last process that opened the run, which holds it until it closes the run (an lth command
+   * does when it ends). The lock is only read, never taken: taking it, even for a moment, could
+   * make the run's own process find it taken.
+   *
+   * <pre>{@code
+   * if (RunStore.isHeldByLiveProcess(Path.of("runs/a"))) { ... }   // an lth imp is running it
+   * }</pre>
+   */
+  public static boolean isHeldByLiveProcess(Path dir) {
+    Path lock = dir.resolve(LOCK);
+    try {
+      if (!Files.isRegularFile(lock)) {
+        return false;
+      }
+      return Holder.parse(Files.readString(lock))
+          .filter(h -> h.host().equals(hostName()))
+          .flatMap(h -> ProcessHandle.of(h.pid()))
+          .map(ProcessHandle::isAlive).orElse(false);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** The kernel's host name: no DNS lookup, which can hang for seconds on a cluster node. */

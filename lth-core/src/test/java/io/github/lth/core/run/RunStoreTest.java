@@ -270,4 +270,33 @@ class RunStoreTest {
     // released on close
     RunStore.open(dir, settings, java.util.Map.of(), true).close();
   }
+
+  @Test
+  void storedRoundIndicesAreTheCompleteRoundDirectoriesInOrder() throws IOException {
+    Path dir = tmp.resolve("indices");
+    assertThat(RunStore.storedRoundIndices(dir)).isEmpty();
+    for (String d : List.of("round-03", "round-01", "round-1", "round-xx", ".round-02.tmp",
+        "round-123456789012")) {
+      Files.createDirectories(dir.resolve(d));
+    }
+    Files.writeString(dir.resolve("round-05"), "a file, not a round");
+    assertThat(RunStore.storedRoundIndices(dir)).containsExactly(1, 3);
+  }
+
+  @Test
+  void aRunIsHeldByThisLiveProcessOnceItOpensIt() throws IOException {
+    Path dir = tmp.resolve("held");
+    assertThat(RunStore.isHeldByLiveProcess(dir)).isFalse();
+    JsonObject settings = new JsonObject();
+    settings.addProperty("model", "toy");
+    try (RunStore store = RunStore.open(dir, settings, java.util.Map.of(), true)) {
+      assertThat(RunStore.isHeldByLiveProcess(dir)).isTrue();
+    }
+    // a pid no live process has
+    Files.writeString(dir.resolve(".lock"), Long.MAX_VALUE / 2 + " "
+        + Files.readString(dir.resolve(".lock")).strip().split(" ", 2)[1] + "\n");
+    assertThat(RunStore.isHeldByLiveProcess(dir)).isFalse();
+    Files.writeString(dir.resolve(".lock"), ProcessHandle.current().pid() + " another-host\n");
+    assertThat(RunStore.isHeldByLiveProcess(dir)).isFalse();
+  }
 }
