@@ -173,9 +173,10 @@ public final class Branch {
     List<Integer> trainedNow = new ArrayList<>();
     try (RunStore store = RunStore.open(dir, settings, provenance, true)) {
       Set<Integer> stored = new HashSet<>();
-      store.storedRounds().forEach(r -> stored.add(r.index()));
+      List<Round> storedRounds = store.storedRounds();
+      storedRounds.forEach(r -> stored.add(r.index()));
       if (!stored.isEmpty()) {
-        store.writeSummaryIfStale(store.storedRounds(), task.primaryMetric());
+        store.writeSummaryIfStale(storedRounds, task.primaryMetric());
       }
       List<Integer> todo = chosen.stream().filter(r -> !stored.contains(r)).toList();
       int last = run.rounds().size() - 1;
