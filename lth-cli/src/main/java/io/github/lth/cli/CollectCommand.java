@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -78,10 +79,7 @@ final class CollectCommand implements Callable<Integer> {
       TransferSweepTables t = TransferSweepTables.collect(
           ImmutableList.copyOf(store.spec().axes().keySet()), points);
       t.write(sweepDir);
-      out.printf(Locale.ROOT, "lth collect: %d of %d points of %s%n",
-          points.size() - t.missing().size(), points.size(), sweepDir);
-      t.missing().forEach(m -> out.printf(Locale.ROOT, "not finished, left out: point %d (%s,"
-          + " %s)%n", m.index(), m.id(), m.label()));
+      printCollected(out, points, t.missing());
       out.print(t.summaryCsv());
       out.printf("written: %s/{sweep.csv, summary.csv, verdicts.json}; the plots are each"
           + " point's own (points/ID/transfer-MODE.png)%n", sweepDir);
@@ -91,21 +89,26 @@ final class CollectCommand implements Callable<Integer> {
     SweepResults results = SweepResults.collect(store.spec().command(),
         ImmutableList.copyOf(store.spec().axes().keySet()), points);
     results.write(sweepDir, metric);
-    out.printf(Locale.ROOT, "lth collect: %d of %d points of %s%n",
-        points.size() - results.missing().size(), points.size(), sweepDir);
-    for (CollectedPoint m : results.missing()) {
-      out.printf(Locale.ROOT, "not finished, left out: point %d (%s, %s)%n", m.index(), m.id(),
-          m.label());
-    }
-    if (results.leftOutOfVerdicts(metric).size() < settings(points)) {
+    printCollected(out, points, results.missing());
+    Map<String, String> leftOut = results.leftOutOfVerdicts(metric);
+    if (leftOut.size() < settings(points)) {
       printVerdicts(out, results.verdicts(metric));
     }
-    results.leftOutOfVerdicts(metric).forEach((setting, why) ->
-        out.printf("no verdict for %s: %s%n", setting, why));
+    leftOut.forEach((setting, why) -> out.printf("no verdict for %s: %s%n", setting, why));
     out.printf("written: %s/{sweep.csv, summary.csv, verdicts.json, verdicts.csv, sweep.png}%n",
         sweepDir);
     out.flush();
     return 0;
+  }
+
+  private void printCollected(PrintWriter out, List<CollectedPoint> points,
+      List<CollectedPoint> missing) {
+    out.printf(Locale.ROOT, "lth collect: %d of %d points of %s%n",
+        points.size() - missing.size(), points.size(), sweepDir);
+    for (CollectedPoint m : missing) {
+      out.printf(Locale.ROOT, "not finished, left out: point %d (%s, %s)%n", m.index(), m.id(),
+          m.label());
+    }
   }
 
   private static long settings(List<CollectedPoint> points) {

@@ -29,23 +29,32 @@ import java.util.List;
  */
 final class TransferSweepTables {
   private final List<String> axes;
-  private final List<CollectedPoint> collected = new ArrayList<>();
-  private final List<CollectedPoint> missing = new ArrayList<>();
+  private final List<CollectedPoint> collected;
+  private final List<CollectedPoint> missing;
+  private final String sweepCsv;
+  private final String summaryCsv;
 
-  private TransferSweepTables(List<String> axes) {
+  private TransferSweepTables(List<String> axes, List<CollectedPoint> collected,
+      List<CollectedPoint> missing) throws IOException {
     this.axes = axes;
+    this.collected = collected;
+    this.missing = missing;
+    this.sweepCsv = stack("results.csv", true);
+    this.summaryCsv = stack("verdicts.csv", false);
   }
 
   /** Reads the done points' outputs; a point without them is listed in {@link #missing()}. */
-  static TransferSweepTables collect(List<String> axes, List<CollectedPoint> points) {
-    TransferSweepTables t = new TransferSweepTables(axes);
+  static TransferSweepTables collect(List<String> axes, List<CollectedPoint> points)
+      throws IOException {
+    List<CollectedPoint> collected = new ArrayList<>();
+    List<CollectedPoint> missing = new ArrayList<>();
     for (CollectedPoint p : points) {
       boolean complete = p.done() && Files.isRegularFile(p.directory().resolve("results.csv"))
           && Files.isRegularFile(p.directory().resolve("verdicts.csv"))
           && Files.isRegularFile(p.directory().resolve("verdicts.json"));
-      (complete ? t.collected : t.missing).add(p);
+      (complete ? collected : missing).add(p);
     }
-    return t;
+    return new TransferSweepTables(axes, collected, missing);
   }
 
   List<CollectedPoint> missing() {
@@ -53,13 +62,11 @@ final class TransferSweepTables {
   }
 
   /** The stacked verdict table, for the terminal too. */
-  String summaryCsv() throws IOException {
-    return stack("verdicts.csv", false);
+  String summaryCsv() {
+    return summaryCsv;
   }
 
   void write(Path dir) throws IOException {
-    String sweep = stack("results.csv", true);
-    String summary = stack("verdicts.csv", false);
     JsonArray all = new JsonArray();
     for (CollectedPoint p : collected) {
       JsonObject o = new JsonObject();
@@ -78,8 +85,8 @@ final class TransferSweepTables {
     }
     JsonObject json = new JsonObject();
     json.add("points", all);
-    AtomicWrite.text(dir.resolve("sweep.csv"), sweep);
-    AtomicWrite.text(dir.resolve("summary.csv"), summary);
+    AtomicWrite.text(dir.resolve("sweep.csv"), sweepCsv);
+    AtomicWrite.text(dir.resolve("summary.csv"), summaryCsv);
     AtomicWrite.text(dir.resolve("verdicts.json"),
         new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
   }
