@@ -10,6 +10,7 @@ import io.github.lth.core.Round;
 import io.github.lth.core.branch.Control;
 import io.github.lth.core.rewind.Rewinds;
 import io.github.lth.core.schedule.PruningSchedules;
+import io.github.lth.core.testing.Pixels;
 import io.github.lth.core.testing.ToyModel;
 import io.github.lth.core.testing.ToyTask;
 import io.github.lth.core.transfer.Verdict;
@@ -230,8 +231,8 @@ class SweepResultsTest {
     assertThat(png.getHeight()).isEqualTo(540);
     assertThat(Files.readAllBytes(out.resolve("sweep.png"))).startsWith(0x89, 'P', 'N', 'G');
     // both settings' line colours (Tableau blue, red) are drawn
-    assertThat(count(png, 0x1F77B4)).isGreaterThan(50);
-    assertThat(count(png, 0xD62728)).isGreaterThan(50);
+    assertThat(Pixels.count(png, 0x1F77B4)).isGreaterThan(50);
+    assertThat(Pixels.count(png, 0xD62728)).isGreaterThan(50);
   }
 
   @Test
@@ -311,13 +312,4 @@ class SweepResultsTest {
     assertThat(v.get("all", "dense", 0).orElseThrow().stats().std()).isZero();
   }
 
-  private static int count(BufferedImage image, int rgb) {
-    int n = 0;
-    for (int y = 0; y < image.getHeight(); y++) {
-      for (int x = 0; x < image.getWidth(); x++) {
-        n += (image.getRGB(x, y) & 0xFFFFFF) == rgb ? 1 : 0;
-      }
-    }
-    return n;
-  }
 }

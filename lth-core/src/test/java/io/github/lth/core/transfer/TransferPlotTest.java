@@ -4,6 +4,7 @@ import static io.github.lth.core.transfer.VerdictsTest.group;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.lth.core.testing.Pixels;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -42,9 +43,9 @@ class TransferPlotTest {
       }
     }
     assertThat(nonWhite).isGreaterThan(800 * 540 / 20);
-    assertThat(count(image, FIRST_LINE)).isGreaterThan(100);
-    assertThat(count(image, SECOND_LINE)).isGreaterThan(100);
-    assertThat(count(image, REFERENCE)).isGreaterThan(50);
+    assertThat(Pixels.count(image, FIRST_LINE)).isGreaterThan(100);
+    assertThat(Pixels.count(image, SECOND_LINE)).isGreaterThan(100);
+    assertThat(Pixels.count(image, REFERENCE)).isGreaterThan(50);
     // translucent bands blend their colour into the background: many shades, not a few flat ones
     assertThat(colours.size()).isGreaterThan(50);
     assertThat(countBlueTint(image)).isGreaterThan(2000);
@@ -101,15 +102,6 @@ class TransferPlotTest {
     return b.build();
   }
 
-  private static int count(BufferedImage image, int rgb) {
-    int n = 0;
-    for (int y = 0; y < image.getHeight(); y++) {
-      for (int x = 0; x < image.getWidth(); x++) {
-        n += (image.getRGB(x, y) & 0xFFFFFF) == rgb ? 1 : 0;
-      }
-    }
-    return n;
-  }
 
   /** Pixels of a light blue: the first configuration's band over the white plot area. */
   private static int countBlueTint(BufferedImage image) {
