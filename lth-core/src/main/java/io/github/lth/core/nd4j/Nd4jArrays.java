@@ -248,6 +248,21 @@ public final class Nd4jArrays {
   /** BOOL elements are bytes; ND4J reads any non-zero byte as true, and so does this. */
   private static void readBool(INDArray array, int n, long[] words) {
     ByteBuffer bytes = NativeLayout.buffer(array);
+    if (NativeLayout.isContiguousC(array)) {
+      // a word at a time without a branch per bit: a random mask would mispredict half of them
+      int at = Math.toIntExact(array.offset());
+      for (int w = 0; w < words.length; w++) {
+        int base = w << 6;
+        int end = Math.min(n, base + 64);
+        long word = 0;
+        for (int i = base; i < end; i++) {
+          int b = bytes.get(at + i);
+          word |= (long) ((b | -b) >>> 31) << (i - base);
+        }
+        words[w] = word;
+      }
+      return;
+    }
     NativeLayout.Cursor at = new NativeLayout.Cursor(array);
     for (int i = 0; i < n; i++) {
       if (bytes.get(at.next()) != 0) {

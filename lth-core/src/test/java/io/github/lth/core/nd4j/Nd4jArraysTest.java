@@ -210,6 +210,11 @@ class Nd4jArraysTest {
         NDArrayIndex.interval(2, 7)));                          // strided in every dimension
     views.put("column", big.get(NDArrayIndex.all(), NDArrayIndex.point(2),
         NDArrayIndex.point(5)));                                // a stride of 40
+    INDArray bigBool = big.castTo(DataType.BOOL);
+    views.put("boolRows", bigBool.get(NDArrayIndex.interval(1, 6), NDArrayIndex.all(),
+        NDArrayIndex.all()));                                   // BOOL, contiguous, offset 40
+    views.put("boolBox", bigBool.get(NDArrayIndex.interval(1, 4), NDArrayIndex.interval(1, 3),
+        NDArrayIndex.interval(2, 7)));                          // BOOL, strided
     assertThat(views.get("box").isView()).isTrue();
     Mask m = Nd4jArrays.toMask(views);
     views.forEach((name, v) -> {
