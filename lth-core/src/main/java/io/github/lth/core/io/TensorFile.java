@@ -1,5 +1,6 @@
 package io.github.lth.core.io;
 
+import com.google.common.io.CountingInputStream;
 import io.github.lth.core.Shapes;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -27,9 +29,11 @@ import java.util.zip.ZipFile;
  * <p>{@code .npy} (one array, named by the file stem) and {@code .safetensors} data is
  * memory-mapped in windows of at most {@link #MAX_WINDOW} bytes (a {@link MappedByteBuffer} is
  * int-indexed, so a 2 GB tensor takes several windows); those tensors also allow reading at any
- * index ({@link Tensor#read(long, float[], int, int)}). {@code .npz} entries are read through
- * the archive, stored ones as they are, deflated ones through an {@link java.util.zip.Inflater}
- * on every pass: a pass over a deflated entry costs its decompression again.
+ * index ({@link Tensor#read(long, float[], int, int)}). Stored (uncompressed) {@code .npz}
+ * entries, what {@code np.savez} writes, are mapped the same way; deflated ones
+ * ({@code np.savez_compressed}) are read through an {@link java.util.zip.Inflater} on every
+ * pass, so each pass over them costs their decompression again, and they are read in order
+ * only. Entry CRCs are not checked on these paths (the in-heap {@link WeightsIO#read} does).
  *
  * <p>Only C-order arrays of float16, bfloat16, float32 and float64 (either byte order) are
  * readable this way: {@link #whyNotReadable()} names the first tensor that is not, so that a
@@ -115,8 +119,21 @@ public final class TensorFile implements Closeable {
 
   private static TensorFile openNpz(Path file, long windowBytes) throws IOException {
     ZipFile zip = Npz.open(file);
-    TensorFile f = new TensorFile(file, null, zip, windowBytes);
+    FileChannel channel;
     try {
+      channel = openChannel(file);
+    } catch (IOException e) {
+      zip.close();
+      throw e;
+    }
+    TensorFile f = new TensorFile(file, channel, zip, windowBytes);
+    try {
+      Map<String, Long> stored;
+      try {
+        stored = ZipOffsets.storedDataOffsets(channel);
+      } catch (IOException | RuntimeException e) {
+        stored = Map.of(); // ZipFile reads the archive: its entries are then read in order
+      }
       Set<String> keys = new HashSet<>();
       for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
         ZipEntry entry = e.nextElement();
@@ -129,17 +146,25 @@ public final class TensorFile implements Closeable {
           throw Npz.fail(file, "key '" + Errors.shown(key) + "' is empty or appears twice");
         }
         NpyHeader header;
-        try (InputStream in = zip.getInputStream(entry)) {
+        long headerBytes;
+        try (CountingInputStream in = new CountingInputStream(zip.getInputStream(entry))) {
           header = NpyHeader.read(in);
+          headerBytes = in.getCount();
           long promised = header.dataBytes();
-          if (entry.getSize() >= 0 && entry.getSize() < promised) {
+          if (entry.getSize() >= 0 && entry.getSize() - headerBytes < promised) {
             throw new NpyFormatException("is truncated: its header promises " + promised
-                + " bytes of data, the entry holds less");
+                + " bytes of data, the entry holds " + (entry.getSize() - headerBytes));
           }
         } catch (NpyFormatException ex) {
           throw Npz.fail(file, "key '" + Errors.shown(key) + "' " + ex.getMessage(), ex);
         }
-        f.tensors.add(f.new Tensor(key, header, -1, entry));
+        Long offset = entry.getMethod() == ZipEntry.STORED ? stored.get(name) : null;
+        if (offset != null && offset + headerBytes + header.dataBytes() <= channel.size()) {
+          // stored: the data lies in the file as it is, so it maps like a .npy
+          f.tensors.add(f.new Tensor(key, header, offset + headerBytes, null));
+        } else {
+          f.tensors.add(f.new Tensor(key, header, -1, entry));
+        }
       }
       return f;
     } catch (IOException | RuntimeException e) {
