@@ -90,7 +90,7 @@ public final class StreamingPruner {
 
   /** Hears how far each pass is (values read); for a progress bar. */
   public interface Progress {
-    /** A pass over {@code values} weights begins, e.g. {@code "pass 1/2"}. */
+    /** A pass over {@code values} weights begins, e.g. {@code "pass 1 (threshold)"}. */
     void start(String pass, long values);
 
     /** {@code values} more weights were read. */
@@ -256,7 +256,7 @@ public final class StreamingPruner {
         ties[g] = thresholds[g].ties();
       }
       long total = prunable.stream().mapToLong(i -> tensors.get(i).size()).sum();
-      String name = "pass " + (passes + 1) + "/" + (passes + 1);
+      String name = "pass " + (passes + 1) + " (writing the mask)";
       progress.start(name, total);
       for (int i : prunable) {
         TensorFile.Tensor t = tensors.get(i);
@@ -288,7 +288,7 @@ public final class StreamingPruner {
     private int firstPass(Options options, Progress progress) throws IOException {
       GroupScan[] scans = new GroupScan[groups];
       long all = tensors.stream().mapToLong(TensorFile.Tensor::size).sum();
-      progress.start("pass 1", all);
+      progress.start("pass 1 (threshold)", all);
       int[] keys = new int[CHUNK];
       float[] values = new float[CHUNK];
       for (int i = 0; i < tensors.size(); i++) {
@@ -363,7 +363,7 @@ public final class StreamingPruner {
           values += tensors.get(i).size();
         }
       }
-      progress.start("refining", values);
+      progress.start("pass 2 (refining the threshold)", values);
       int[] keys = new int[CHUNK];
       float[] buf = new float[CHUNK];
       for (int i : prunable) {
