@@ -43,7 +43,7 @@ final class PassProgress implements StreamingPruner.Progress, AutoCloseable {
     this.total = values;
     this.done = 0;
     this.startedAt = System.nanoTime();
-    Phase.set("computing the mask (" + pass + " over --weights " + weights + ")");
+    Phase.set("reading --weights " + weights + " (" + pass + ")");
   }
 
   @Override

@@ -249,6 +249,7 @@ public final class TensorFile implements Closeable {
       this.entry = entry;
     }
 
+    /** The tensor's key in the file (for a .npy, the file's stem). */
     public String name() {
       return name;
     }
@@ -258,6 +259,7 @@ public final class TensorFile implements Closeable {
       return header.shape().clone();
     }
 
+    /** The number of values. */
     public long size() {
       return Shapes.size(header.shape());
     }

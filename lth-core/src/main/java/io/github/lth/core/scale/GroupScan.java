@@ -74,7 +74,7 @@ final class GroupScan {
    * The threshold for choosing the {@code count} lowest keys, or, when pass 1 cannot tell it,
    * a {@link Refinement} of the bucket it lies in.
    */
-  Object finish(long count) {
+  Outcome finish(long count) {
     if (count == 0) {
       return Threshold.NONE;
     }
@@ -110,8 +110,11 @@ final class GroupScan {
     return lo;
   }
 
+  /** What pass 1 tells: the threshold, or the bucket it lies in. */
+  sealed interface Outcome permits Threshold, Refinement {}
+
   /** The threshold lies in {@code bucket}; {@code before} eligible keys lie in lower buckets. */
-  record Refinement(int bucket, long before) {
+  record Refinement(int bucket, long before) implements Outcome {
     /** Pass 1b: histogram of the low bits of the keys in the bucket. */
     final class Scan {
       final long[] low = new long[1 << MagnitudeKeys.LOW_BITS];
@@ -140,7 +143,7 @@ final class GroupScan {
    * Prune every eligible key below {@code key}, and the first {@code ties} eligible elements
    * with key {@code key} in (layer, flat index) order; {@link #NONE} prunes nothing.
    */
-  record Threshold(int key, long ties) {
+  record Threshold(int key, long ties) implements Outcome {
     static final Threshold NONE = new Threshold(-1, 0);
   }
 }

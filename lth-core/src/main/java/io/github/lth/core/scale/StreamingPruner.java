@@ -15,8 +15,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /**
  * Magnitude pruning of weights larger than the heap: the mask {@link Pruner#pruneTo} with
@@ -90,7 +93,7 @@ public final class StreamingPruner {
 
   /** Hears how far each pass is (values read); for a progress bar. */
   public interface Progress {
-    /** A pass over {@code values} weights begins, e.g. {@code "pass 1 (threshold)"}. */
+    /** A pass over {@code values} weights begins, e.g. {@code "pass 1: threshold"}. */
     void start(String pass, long values);
 
     /** {@code values} more weights were read. */
@@ -114,6 +117,7 @@ public final class StreamingPruner {
 
   /** One written mask layer: what {@code lth mask} reports per layer. */
   public record LayerCount(String name, long[] shape, long kept, long size) {
+    /** Fraction pruned; 0 for an empty layer. */
     public double sparsity() {
       return size == 0 ? 0 : (double) (size - kept) / size;
     }
@@ -121,14 +125,17 @@ public final class StreamingPruner {
 
   /** What was written: layers in file order, and how many passes over the data it took. */
   public record Result(List<LayerCount> layers, int passes) {
+    /** Weights kept over all layers. */
     public long kept() {
       return layers.stream().mapToLong(LayerCount::kept).sum();
     }
 
+    /** Weights over all layers. */
     public long size() {
       return layers.stream().mapToLong(LayerCount::size).sum();
     }
 
+    /** Fraction pruned over all layers. */
     public double sparsity() {
       long size = size();
       return size == 0 ? 0 : (double) (size - kept()) / size;
@@ -174,6 +181,8 @@ public final class StreamingPruner {
     final int groups;
     final GroupScan.Threshold[] thresholds;
     final List<Integer> prunable = new ArrayList<>();
+    /** Groups whose threshold pass 1 could only place in a histogram bucket. */
+    final Map<Integer, GroupScan.Refinement> refinements = new TreeMap<>();
 
     Plan(TensorFile file, List<String> layers, Mask previous, PruningScope scope,
         double sparsity) {
@@ -256,7 +265,7 @@ public final class StreamingPruner {
         ties[g] = thresholds[g].ties();
       }
       long total = prunable.stream().mapToLong(i -> tensors.get(i).size()).sum();
-      String name = "pass " + (passes + 1) + " (writing the mask)";
+      String name = "pass " + (passes + 1) + ": writing the mask";
       progress.start(name, total);
       for (int i : prunable) {
         TensorFile.Tensor t = tensors.get(i);
@@ -288,7 +297,7 @@ public final class StreamingPruner {
     private int firstPass(Options options, Progress progress) throws IOException {
       GroupScan[] scans = new GroupScan[groups];
       long all = tensors.stream().mapToLong(TensorFile.Tensor::size).sum();
-      progress.start("pass 1 (threshold)", all);
+      progress.start("pass 1: threshold", all);
       int[] keys = new int[CHUNK];
       float[] values = new float[CHUNK];
       for (int i = 0; i < tensors.size(); i++) {
@@ -321,13 +330,12 @@ public final class StreamingPruner {
           }
         }
         if (g >= 0 && isLastOfGroup(i)) {
-          Object r = scans[g].finish(groupCount[g]);
+          GroupScan.Outcome r = scans[g].finish(groupCount[g]);
+          scans[g] = null; // done with its histogram
           if (r instanceof GroupScan.Threshold th) {
             thresholds[g] = th;
-            scans[g] = null; // done with its histogram
-          } else {
-            scans[g] = null;
-            refinements.put(g, (GroupScan.Refinement) r);
+          } else if (r instanceof GroupScan.Refinement refinement) {
+            refinements.put(g, refinement);
           }
         }
       }
@@ -338,9 +346,6 @@ public final class StreamingPruner {
       refine(progress);
       return 2;
     }
-
-    private final java.util.Map<Integer, GroupScan.Refinement> refinements =
-        new java.util.TreeMap<>();
 
     private boolean isLastOfGroup(int i) {
       for (int j = i + 1; j < tensors.size(); j++) {
@@ -353,7 +358,7 @@ public final class StreamingPruner {
 
     /** One more pass over the groups whose threshold pass 1 could only place in a bucket. */
     private void refine(Progress progress) throws IOException {
-      java.util.Map<Integer, GroupScan.Refinement.Scan> scans = new java.util.HashMap<>();
+      Map<Integer, GroupScan.Refinement.Scan> scans = new HashMap<>();
       long values = 0;
       for (var e : refinements.entrySet()) {
         scans.put(e.getKey(), e.getValue().new Scan());
@@ -363,7 +368,7 @@ public final class StreamingPruner {
           values += tensors.get(i).size();
         }
       }
-      progress.start("pass 2 (refining the threshold)", values);
+      progress.start("pass 2: refining the threshold", values);
       int[] keys = new int[CHUNK];
       float[] buf = new float[CHUNK];
       for (int i : prunable) {
