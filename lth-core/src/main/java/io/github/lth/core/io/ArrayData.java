@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 
 /**
  * Converts the raw data bytes of one array to and from Java arrays, a chunk at a time through a
@@ -31,10 +32,13 @@ final class ArrayData {
     void writeTo(ChunkSink sink) throws IOException;
   }
 
-  /** Reads float32 or float64 data (any byte order) into float32 values in C order. */
+  /**
+   * Reads float16, bfloat16, float32 or float64 data (any byte order) into float32 values in C
+   * order: the 16-bit types widen exactly, float64 rounds to the nearest float32.
+   */
   static float[] readFloats(InputStream in, NpyHeader h, String purpose) throws IOException {
     Dtype t = h.dtype();
-    if (!t.isFloat()) {
+    if (!t.isWeightFloat()) {
       throw unsupported(t, purpose);
     }
     int n = (int) h.size();
@@ -46,6 +50,8 @@ final class ArrayData {
       int k = buf.remaining() / t.itemSize();
       if (t.itemSize() == 4) {
         buf.asFloatBuffer().get(out, done, k);
+      } else if (t.itemSize() == 2) {
+        widen(buf.asShortBuffer(), t, out, done, k);
       } else {
         DoubleBuffer d = buf.asDoubleBuffer();
         for (int i = 0; i < k; i++) {
@@ -57,6 +63,19 @@ final class ArrayData {
     }
     r.finish();
     return h.fortranOrder() ? fortranToC(out, h.shape()) : out;
+  }
+
+  /** Widens {@code k} float16 or bfloat16 values of {@code src} into {@code out[at..]}. */
+  static void widen(ShortBuffer src, Dtype t, float[] out, int at, int k) {
+    if (t.kind() == 'B') {
+      for (int i = 0; i < k; i++) {
+        out[at + i] = HalfFloats.bfloat16ToFloat(src.get(i));
+      }
+    } else {
+      for (int i = 0; i < k; i++) {
+        out[at + i] = HalfFloats.float16ToFloat(src.get(i));
+      }
+    }
   }
 
   /**

@@ -10,6 +10,11 @@ record Dtype(ByteOrder order, char kind, int itemSize, String descr) {
 
   static final Dtype BOOL = new Dtype(ByteOrder.LITTLE_ENDIAN, 'b', 1, "|b1");
   static final Dtype FLOAT32 = new Dtype(ByteOrder.LITTLE_ENDIAN, 'f', 4, "<f4");
+  /**
+   * bfloat16, the upper half of a float32. numpy has no descr for it, so it only comes from a
+   * safetensors header ({@code BF16}); kind {@code 'B'} keeps it apart from every numpy kind.
+   */
+  static final Dtype BFLOAT16 = new Dtype(ByteOrder.LITTLE_ENDIAN, 'B', 2, "bfloat16");
 
   /**
    * Parses a simple (non-structured) descr; kinds other than bool, int, uint and float parse
@@ -52,8 +57,30 @@ record Dtype(ByteOrder order, char kind, int itemSize, String descr) {
         || itemSize == 8);
   }
 
+  /** float32 or float64: the floats a mask file may hold 0/1 in. */
   boolean isFloat() {
     return kind == 'f' && (itemSize == 4 || itemSize == 8);
+  }
+
+  /** float16 ({@code '<f2'}) or bfloat16: weights that are widened to float32 exactly. */
+  boolean isHalf() {
+    return itemSize == 2 && (kind == 'f' || kind == 'B');
+  }
+
+  /** Any float type weights may be stored in: float16, bfloat16, float32, float64. */
+  boolean isWeightFloat() {
+    return isFloat() || isHalf();
+  }
+
+  /** The name a message gives the type: numpy's for numpy types, {@code bfloat16} otherwise. */
+  String typeName() {
+    if (kind == 'B') {
+      return "bfloat16";
+    }
+    if (kind == 'f') {
+      return "float" + 8 * itemSize;
+    }
+    return descr;
   }
 
   @Override

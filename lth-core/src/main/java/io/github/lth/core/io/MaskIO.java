@@ -45,6 +45,52 @@ public final class MaskIO {
   }
 
   /**
+   * The bool values of one mask layer in C order, produced as they are decided: each call
+   * fills {@code out[0, n)} with the next {@code n} values (0 = pruned, 1 = kept).
+   */
+  @FunctionalInterface
+  public interface LayerValues {
+    void next(byte[] out, int n) throws IOException;
+  }
+
+  /** Starts a fresh pass over a layer's values. */
+  @FunctionalInterface
+  public interface LayerSource {
+    LayerValues open() throws IOException;
+  }
+
+  /** One mask layer to write without holding its bits: name, shape and its values' source. */
+  public record StreamedLayer(String name, long[] shape, LayerSource values) {}
+
+  /**
+   * Writes a mask whose layers are produced while the file is written (a mask larger than the
+   * heap), with the same bytes {@link #write(Mask, Path)} writes for the same values; replaces
+   * {@code file} atomically, so a failure or a kill leaves no partial file. Each layer's source
+   * is opened once per pass the format needs (once for .npz and .safetensors).
+   *
+   * @throws IOException {@code cannot write FILE: ...}; an IOException from a source keeps its
+   *     own message after the prefix
+   */
+  public static void writeStreamed(List<StreamedLayer> layers, Path file) throws IOException {
+    FileFormat format = FileFormat.of(file, "write");
+    List<Npz.Entry> entries = new ArrayList<>();
+    for (StreamedLayer layer : layers) {
+      long size = io.github.lth.core.Shapes.size(layer.shape());
+      entries.add(new Npz.Entry(layer.name(), Dtype.BOOL, layer.shape().clone(), sink -> {
+        LayerValues values = layer.values().open();
+        // chunks as ArrayData.bools cuts them, so the deflated bytes are the same
+        byte[] buf = new byte[ArrayData.CHUNK];
+        for (long off = 0; off < size; off += ArrayData.CHUNK) {
+          int k = (int) Math.min(ArrayData.CHUNK, size - off);
+          values.next(buf, k);
+          sink.accept(buf, k);
+        }
+      }, size));
+    }
+    format.write(file, entries, true);
+  }
+
+  /**
    * Reads a mask written by {@link #write} or by numpy / safetensors; layers keep the file's
    * order.
    *

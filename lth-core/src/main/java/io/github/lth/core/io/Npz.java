@@ -135,7 +135,7 @@ final class Npz {
     return name.substring(0, name.length() - SUFFIX.length());
   }
 
-  private static ZipFile open(Path file) throws IOException {
+  static ZipFile open(Path file) throws IOException {
     try {
       return new ZipFile(file.toFile());
     } catch (ZipException e) {

@@ -42,6 +42,7 @@ final class Safetensors {
       .put("U16", le('u', 2)).put("I16", le('i', 2))
       .put("U32", le('u', 4)).put("I32", le('i', 4))
       .put("U64", le('u', 8)).put("I64", le('i', 8))
+      .put("F16", le('f', 2)).put("BF16", Dtype.BFLOAT16)
       .put("F32", Dtype.FLOAT32).put("F64", le('f', 8))
       .buildOrThrow();
 
@@ -51,7 +52,7 @@ final class Safetensors {
     return new Dtype(ByteOrder.LITTLE_ENDIAN, kind, size, (size == 1 ? "|" : "<") + kind + size);
   }
 
-  private record Tensor(String name, Dtype dtype, long[] shape, long begin, long end) {
+  record Tensor(String name, Dtype dtype, long[] shape, long begin, long end) {
     /** The name as a message repeats it. */
     String shown() {
       return Errors.shown(name);
@@ -92,10 +93,19 @@ final class Safetensors {
     }
   }
 
-  static void read(Path file, Npz.ArrayConsumer consumer) throws IOException {
+  /** Where the tensors of a safetensors file are: data order, byte ranges from {@code dataStart}. */
+  record Layout(List<Tensor> tensors, long dataStart) {}
+
+  /**
+   * Reads and checks the header of {@code file}: every tensor's dtype, shape and byte range,
+   * the data covered without gaps and the file exactly as long as the header says.
+   *
+   * @throws IOException one line, starting {@code cannot read FILE:}
+   */
+  static Layout layout(Path file) throws IOException {
     Npz.checkReadable(file);
     long fileSize = Files.size(file);
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), ArrayData.CHUNK)) {
+    try (InputStream in = Files.newInputStream(file)) {
       byte[] prefix = in.readNBytes(8);
       if (prefix.length < 8) {
         throw Npz.fail(file, "not a safetensors file (shorter than its 8-byte header length)");
@@ -120,7 +130,20 @@ final class Safetensors {
         throw Npz.fail(file, "corrupt safetensors file: " + (available - dataBytes)
             + " bytes after the data the header describes");
       }
-      for (Tensor t : tensors) {
+      return new Layout(tensors, 8 + headerLength);
+    } catch (IOException e) {
+      if (e.getMessage() != null && e.getMessage().startsWith("cannot read ")) {
+        throw e;
+      }
+      throw Npz.fail(file, Errors.describe(e), e);
+    }
+  }
+
+  static void read(Path file, Npz.ArrayConsumer consumer) throws IOException {
+    Layout layout = layout(file);
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), ArrayData.CHUNK)) {
+      in.skipNBytes(layout.dataStart());
+      for (Tensor t : layout.tensors()) {
         try {
           consumer.accept(t.name(), new NpyHeader(t.dtype(), false, t.shape()),
               ByteStreams.limit(in, t.end() - t.begin()));

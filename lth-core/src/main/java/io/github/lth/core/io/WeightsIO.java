@@ -11,9 +11,11 @@ import java.util.List;
  * {@code .safetensors} (Hugging Face), chosen by the file's extension.
  *
  * <p>Writing produces C-order little-endian {@code '<f4'} arrays (stored, not deflated: float
- * noise barely compresses) and replaces the file atomically. Reading accepts float32 and float64
- * (rounded to the nearest float32, as numpy's {@code astype(np.float32)}), either byte order, and
- * Fortran-order arrays (transposed to C order). Float bits, NaN payloads included, are written
+ * noise barely compresses) and replaces the file atomically. Reading accepts float32, float64
+ * (rounded to the nearest float32, as numpy's {@code astype(np.float32)}), float16 and bfloat16
+ * (safetensors {@code F16}/{@code BF16}, numpy {@code '<f2'}; widened exactly), either byte
+ * order, and Fortran-order arrays (transposed to C order). A {@code .npy} file is read as one
+ * tensor named by the file's stem ({@code fc1.weight.npy} holds {@code fc1.weight}). Float bits, NaN payloads included, are written
  * and read unchanged.
  *
  * <p>Every problem, bad content included, is an {@link IOException} whose one-line message names
@@ -53,13 +55,13 @@ public final class WeightsIO {
    * Reads weights written by {@link #write}, numpy or safetensors; tensors keep the file's order.
    *
    * @throws IOException {@code cannot read FILE: ...} for a missing, truncated or corrupt file,
-   *     a dtype other than float32/float64, or a key given twice
+   *     a dtype other than float16/bfloat16/float32/float64, or a key given twice
    */
   public static Weights read(Path file) throws IOException {
     FileFormat format = FileFormat.of(file, "read");
     Weights.Builder builder = Weights.builder();
     Npz.ArrayConsumer add = (key, header, data) -> builder.putOwned(key, header.shape(),
-        ArrayData.readFloats(data, header, "weights must be float32 or float64"));
+        ArrayData.readFloats(data, header, "weights must be float16, bfloat16, float32 or float64"));
     format.read(file, add);
     return builder.build();
   }

@@ -47,7 +47,7 @@ class ReadErrorTest {
   void unknownExtension() {
     Path f = dir.resolve("mask.bin");
     assertError(() -> MaskIO.read(f),
-        "cannot read " + f + ": unknown file extension (use .npz or .safetensors)");
+        "cannot read " + f + ": unknown file extension (use .npz, .safetensors or .npy)");
     assertError(() -> WeightsIO.write(Weights.builder().build(), f),
         "cannot write " + f + ": unknown file extension (use .npz or .safetensors)");
   }
@@ -95,19 +95,19 @@ class ReadErrorTest {
   void unsupportedDtypesAreNamed() {
     assertError(() -> WeightsIO.read(Fixtures.path("complex.npz")),
         "cannot read " + p("complex.npz") + ": key 'z' has unsupported dtype '<c8' (complex); "
-            + "weights must be float32 or float64");
+            + "weights must be float16, bfloat16, float32 or float64");
     assertError(() -> MaskIO.read(Fixtures.path("complex.npz")),
         "cannot read " + p("complex.npz") + ": key 'z' has unsupported dtype '<c8' (complex); "
             + "a mask needs bool, integer or float 0/1 values");
     assertError(() -> WeightsIO.read(Fixtures.path("mask_savez.npz")),
         "cannot read " + p("mask_savez.npz") + ": key 'conv1.weight' has unsupported dtype "
-            + "'|b1'; weights must be float32 or float64");
+            + "'|b1'; weights must be float16, bfloat16, float32 or float64");
     assertError(() -> WeightsIO.read(Fixtures.path("structured.npz")),
         "cannot read " + p("structured.npz") + ": key 's' has unsupported dtype "
             + "[['x', '<f4'], ['y', '<i4']] (structured arrays are not supported)");
-    assertError(() -> WeightsIO.read(Fixtures.path("float16.safetensors")),
-        "cannot read " + p("float16.safetensors")
-            + ": key 'h' has unsupported safetensors dtype F16");
+    assertError(() -> MaskIO.read(Fixtures.path("float16.safetensors")),
+        "cannot read " + p("float16.safetensors") + ": key 'h' has unsupported dtype '<f2'; "
+            + "a mask needs bool, integer or float 0/1 values");
   }
 
   @Test

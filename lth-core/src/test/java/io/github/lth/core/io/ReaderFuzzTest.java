@@ -168,16 +168,17 @@ class ReaderFuzzTest {
   @Test
   void namesFromTheFileAreEscapedAndCut() throws IOException {
     Path f = dir.resolve("w.safetensors");
-    Files.write(f, safetensors("{\"a\\nb\":{\"dtype\":\"F16\",\"shape\":[1],"
-        + "\"data_offsets\":[0,2]}}", new byte[2]));
+    Files.write(f, safetensors("{\"a\\nb\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],"
+        + "\"data_offsets\":[0,1]}}", new byte[1]));
     assertError(() -> WeightsIO.read(f), "cannot read " + f + ": key 'a\\u000ab' has unsupported"
-        + " safetensors dtype F16");
+        + " safetensors dtype F8_E4M3");
     String longName = "x".repeat(1000);
     Path npz = dir.resolve("w.npz");
     Files.write(npz, zip(Map.of(longName, npyHeader("{'descr': '<c8', 'fortran_order': False,"
         + " 'shape': (0,), }")), false));
     assertError(() -> WeightsIO.read(npz), "cannot read " + npz + ": key '" + "x".repeat(80)
-        + "...' has unsupported dtype '<c8' (complex); weights must be float32 or float64");
+        + "...' has unsupported dtype '<c8' (complex); weights must be float16, bfloat16,"
+        + " float32 or float64");
     Files.write(npz, zip(Map.of("w", npyHeader("{'descr': '<f4', 'fortran_order': False,"
         + " 'shape': (" + "1, ".repeat(20) + "-1), }")), false));
     assertError(() -> WeightsIO.read(npz), "cannot read " + npz + ": key 'w' has a bad .npy"
