@@ -37,14 +37,15 @@ import java.util.List;
  *
  * When the bracket misses {@code t} (a sample that does not represent the scores) or holds too
  * many elements (massive ties), the kernel sorts {@code s} instead; both ways give the same
- * answer, the sample only changes the speed. A bracket collapsed onto one tied value is solved
- * by one more count. Every eligible score below {@code t} is chosen; of the scores equal to
+ * answer, the sample only changes the speed. When the threshold is an end of the bracket itself (a
+ * block of tied scores, e.g. all equal or mostly zero), one more count confirms it instead. Every eligible score below {@code t} is chosen; of the scores equal to
  * {@code t}, the first {@code count − below} in (layer, index) order, found by a running count
  * over the "equals t" indicator (only when some equal scores must be left out). Float
  * comparisons treat {@code -0.0} as {@code 0.0}.
  *
  * <p>Host synchronisations per call: bracket path 4 (the counts, the gather's size, the
- * threshold, the chosen bits), a bracket collapsed onto a tie 3, full-sort fallback 4.
+ * threshold, the chosen bits), threshold at a tie block 3, full-sort fallback 4 (5 after a
+ * failed tie check).
  *
  * <pre>{@code
  * try (NDManager tmp = model.manager().newSubManager()) {
@@ -62,7 +63,7 @@ public final class DeviceSelection implements SelectionKernel<NDArray> {
     NONE,
     /** The sampled bracket held the threshold. */
     BRACKET,
-    /** The bracket collapsed onto one value, which is the threshold. */
+    /** The threshold is an end of the bracket, the start of a block of tied scores. */
     TIED_BRACKET,
     /** A full sort of the scores. */
     FULL_SORT
@@ -196,13 +197,15 @@ public final class DeviceSelection implements SelectionKernel<NDArray> {
           candidates.eq(t).sum().reshape(1).toType(DataType.FLOAT64, false))).toDoubleArray();
       return new Threshold((float) r[0], belowLo + (long) r[1], (long) r[2], count);
     }
-    float loValue = (float) host[5];
-    if (sample && loValue == (float) host[6] && belowLo < count) {
-      // the sample saw one value on both sides of the expected rank: a tie block holds t
-      long atMost = flat.scores.lte(loValue).sum().getLong();
+    // The bracket missed or is crowded; usually a block of tied scores starts at one of its
+    // ends (all scores equal, or most of them zero): t is that end if one count confirms it.
+    float end = belowHi < count ? (float) host[6] : (float) host[5];
+    long belowEnd = belowHi < count ? belowHi : belowLo;
+    if (sample && belowEnd < count && Float.isFinite(end)) {
+      long atMost = flat.scores.lte(end).sum().getLong();
       if (count <= atMost) {
         lastPath = Path.TIED_BRACKET;
-        return new Threshold(loValue, belowLo, atMost - belowLo, count);
+        return new Threshold(end, belowEnd, atMost - belowEnd, count);
       }
     }
     lastPath = Path.FULL_SORT;
