@@ -56,11 +56,12 @@ public final class DeviceBits {
   public static long[][] download(NDArray bits, int[] wordsPerLayer) {
     NDManager tmp = bits.getManager();
     long bytes = bits.size() / 8;
-    NDArray weights = tmp.create(new byte[] {1, 2, 4, 8, 16, 32, 64, (byte) 128})
-        .toType(DataType.UINT8, false).toDevice(bits.getDevice(), false);
-    // uint8 products stay exact (at most 128); the row sum is at most 255
-    NDArray packed = bits.reshape(bytes, 8).toType(DataType.UINT8, false).mul(weights)
-        .sum(new int[] {1}).toType(DataType.UINT8, false);
+    NDArray weights = tmp.create(new float[] {1, 2, 4, 8, 16, 32, 64, 128}, new Shape(8, 1))
+        .toDevice(bits.getDevice(), false);
+    // a float product: exact (each byte is at most 255), and fast on the CPU engine, whose
+    // integer reductions are slow (see DeviceCounts)
+    NDArray packed = bits.toType(DataType.FLOAT32, false).reshape(bytes, 8).matMul(weights)
+        .toType(DataType.UINT8, false);
     LongBuffer longs = ByteBuffer.wrap(packed.toByteArray()).order(ByteOrder.LITTLE_ENDIAN)
         .asLongBuffer();
     long[][] out = new long[wordsPerLayer.length][];

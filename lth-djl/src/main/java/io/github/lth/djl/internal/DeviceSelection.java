@@ -29,10 +29,12 @@ import java.util.List;
  *   <li>a sample of {@code s} (a Weyl sequence of indices, drawn on the device) is sorted and two
  *       of its order statistics, a safety margin either side of the expected rank of {@code t},
  *       bracket {@code t} in {@code [lo, hi)};
- *   <li>one broadcast comparison against {@code (−MAX, lo, hi, +∞)} and one reduction count the
- *       elements below each bound; this also checks that every eligible score is finite;
- *   <li>the elements in {@code [lo, hi)}, a small fraction of {@code s}, are gathered and sorted;
- *       {@code t} and the number of elements equal to it that must be chosen follow.
+ *   <li>one broadcast comparison against {@code (lo, hi, +∞)} and one reduction count the
+ *       elements below each bound; with {@code min(s)} this also checks that every eligible
+ *       score is finite;
+ *   <li>the elements in {@code [lo, hi)}, a small fraction of {@code s}, are gathered and a
+ *       top-k of them gives {@code t}; two counts over them give the number of elements below
+ *       {@code t} and equal to it.
  * </ol>
  *
  * When the bracket misses {@code t} (a sample that does not represent the scores) or holds too
@@ -72,7 +74,7 @@ public final class DeviceSelection implements SelectionKernel<NDArray> {
   /** Samples at most this many scores: sorting them is cheap next to one pass over 25 M. */
   private static final int MAX_SAMPLE = 1 << 16;
   /** Standard deviations of the sample rank kept either side of the expected one. */
-  private static final double MARGIN_SIGMAS = 5;
+  private static final double MARGIN_SIGMAS = 4;
   /** Brackets never need to hold more than this many elements to be "not overcrowded". */
   private static final long MIN_CAPACITY = 1 << 12;
   /** The fractional part of the golden ratio: consecutive samples land far apart. */
@@ -81,17 +83,23 @@ public final class DeviceSelection implements SelectionKernel<NDArray> {
   private final NDManager tmp;
   private final boolean magnitudes;
   private final boolean bracket;
+  private final Boolean integerCounts;
   private Path lastPath = Path.NONE;
 
-  DeviceSelection(NDManager tmp, boolean magnitudes, boolean bracket) {
+  /**
+   * For tests: {@code bracket = false} forces the full-sort path; {@code integerCounts} fixes
+   * how booleans are counted (null: as suits the device, see {@link DeviceCounts}).
+   */
+  DeviceSelection(NDManager tmp, boolean magnitudes, boolean bracket, Boolean integerCounts) {
     this.tmp = tmp;
     this.magnitudes = magnitudes;
     this.bracket = bracket;
+    this.integerCounts = integerCounts;
   }
 
   /** A kernel whose temporaries live in {@code tmp}; the caller closes it. */
   public static DeviceSelection in(NDManager tmp) {
-    return new DeviceSelection(tmp, false, true);
+    return new DeviceSelection(tmp, false, true, null);
   }
 
   /**
@@ -100,7 +108,7 @@ public final class DeviceSelection implements SelectionKernel<NDArray> {
    * concatenated first and made absolute once).
    */
   public static DeviceSelection magnitudesIn(NDManager tmp) {
-    return new DeviceSelection(tmp, true, true);
+    return new DeviceSelection(tmp, true, true, null);
   }
 
   Path lastPath() {
@@ -143,14 +151,17 @@ public final class DeviceSelection implements SelectionKernel<NDArray> {
   private Threshold threshold(Flat flat, long count) {
     NDManager work = flat.scores.getManager();
     Device device = flat.scores.getDevice();
-    long n = flat.scores.size();
+    DeviceCounts counting = counts(device);
+    NDArray s = flat.scores;
+    long n = s.size();
     boolean sample = bracket && count > 0 && count <= flat.available;
     NDArray lo;
     NDArray hi;
     long capacity = 0;
     if (sample) {
-      int m = (int) Math.min(MAX_SAMPLE, Math.max(64, n / 16));
-      NDArray sorted = sample(flat.scores, m).sort();
+      // about n^(2/3): sorting the sample then costs about what sorting the bracket does
+      int m = (int) Math.min(MAX_SAMPLE, Math.max(64, Math.cbrt((double) n * n)));
+      NDArray sorted = sample(s, m).sort();
       double p = (double) count / n;
       double centre = p * m;
       double margin = MARGIN_SIGMAS * Math.sqrt(m * p * (1 - p)) + 2;
@@ -167,18 +178,19 @@ public final class DeviceSelection implements SelectionKernel<NDArray> {
       lo = constant(work, -Float.MAX_VALUE, device);
       hi = constant(work, Float.POSITIVE_INFINITY, device);
     }
-    NDArray bounds = NDArrays.concat(new NDList(constant(work, -Float.MAX_VALUE, device), lo, hi,
+    NDArray bounds = NDArrays.concat(new NDList(lo, hi,
         constant(work, Float.POSITIVE_INFINITY, device)));
-    // one comparison pass and one reduction for all four counts: below each bound
-    NDArray below = flat.scores.reshape(n, 1).lt(bounds.reshape(1, 4));
-    NDArray counts = below.sum(new int[] {0});
-    double[] host = NDArrays.concat(new NDList(counts.toType(DataType.FLOAT64, false),
-        bounds.toType(DataType.FLOAT64, false))).toDoubleArray();
-    long negativeInfinite = (long) host[0];
-    long belowLo = (long) host[1];
-    long belowHi = (long) host[2];
-    long finite = (long) host[3] - negativeInfinite;
-    if (finite != flat.available) {
+    // One comparison pass gives three rows, s < lo, s < hi and s < +inf, and one reduction
+    // counts them; ineligible and padding elements (+inf) fall in none, eligible NaNs in none,
+    // -inf in all: every eligible score is finite iff row 3 counts them all and min(s) > -inf.
+    NDArray below = s.reshape(1, n).lt(bounds.reshape(3, 1));
+    double[] host = NDArrays.concat(new NDList(counting.perRow(below),
+        bounds.toType(DataType.FLOAT64, false),
+        (n == 0 ? constant(work, 0f, device) : s.min().reshape(1))
+            .toType(DataType.FLOAT64, false))).toDoubleArray();
+    long belowLo = (long) host[0];
+    long belowHi = (long) host[1];
+    if ((long) host[2] != flat.available || host[6] == Double.NEGATIVE_INFINITY) {
       flat.throwFirstNonFinite();
     }
     checkArgument(count >= 0 && count <= flat.available,
@@ -189,31 +201,47 @@ public final class DeviceSelection implements SelectionKernel<NDArray> {
     }
     if (sample && belowLo < count && count <= belowHi && belowHi - belowLo <= capacity) {
       lastPath = Path.BRACKET;
-      NDArray inside = below.get(new NDIndex(":, 2")).logicalXor(below.get(new NDIndex(":, 1")));
-      NDArray candidates = flat.scores.booleanMask(inside).sort();
-      NDArray t = candidates.get(new NDIndex("{}:{}", count - belowLo - 1, count - belowLo));
+      NDArray inside = below.get(new NDIndex("1")).logicalXor(below.get(new NDIndex("0")));
+      // the gather's size comes to the host (a synchronisation inside PyTorch)
+      NDArray candidates = s.get(new NDIndex("{}", inside));
+      NDArray t = kth(candidates, count - belowLo);
       double[] r = NDArrays.concat(new NDList(t.toType(DataType.FLOAT64, false),
-          candidates.lt(t).sum().reshape(1).toType(DataType.FLOAT64, false),
-          candidates.eq(t).sum().reshape(1).toType(DataType.FLOAT64, false))).toDoubleArray();
+          counting.total(candidates.lt(t)), counting.total(candidates.eq(t)))).toDoubleArray();
       return new Threshold((float) r[0], belowLo + (long) r[1], (long) r[2], count);
     }
     // The bracket missed or is crowded; usually a block of tied scores starts at one of its
     // ends (all scores equal, or most of them zero): t is that end if one count confirms it.
-    float end = belowHi < count ? (float) host[6] : (float) host[5];
+    float end = belowHi < count ? (float) host[4] : (float) host[3];
     long belowEnd = belowHi < count ? belowHi : belowLo;
     if (sample && belowEnd < count && Float.isFinite(end)) {
-      long atMost = flat.scores.lte(end).sum().getLong();
+      long atMost = (long) counting.total(s.lte(end)).toDoubleArray()[0];
       if (count <= atMost) {
         lastPath = Path.TIED_BRACKET;
         return new Threshold(end, belowEnd, atMost - belowEnd, count);
       }
     }
     lastPath = Path.FULL_SORT;
-    NDArray t = flat.scores.sort().get(new NDIndex("{}:{}", count - 1, count));
+    NDArray t = s.sort().get(new NDIndex("{}:{}", count - 1, count));
     double[] r = NDArrays.concat(new NDList(t.toType(DataType.FLOAT64, false),
-        flat.scores.lt(t).sum().reshape(1).toType(DataType.FLOAT64, false),
-        flat.scores.eq(t).sum().reshape(1).toType(DataType.FLOAT64, false))).toDoubleArray();
+        counting.total(s.lt(t)), counting.total(s.eq(t)))).toDoubleArray();
     return new Threshold((float) r[0], (long) r[1], (long) r[2], count);
+  }
+
+  /**
+   * The {@code k}-th smallest of {@code v} (1-based) as a one-element array: the largest of the
+   * k smallest, or the smallest of the {@code size − k + 1} largest, whichever top-k is smaller.
+   */
+  private static NDArray kth(NDArray v, long k) {
+    long size = v.size();
+    if (k <= size - k + 1) {
+      return v.topK(Math.toIntExact(k), 0, false, false).get(0).max().reshape(1);
+    }
+    return v.topK(Math.toIntExact(size - k + 1), 0, true, false).get(0).min().reshape(1);
+  }
+
+  private DeviceCounts counts(Device device) {
+    return integerCounts == null ? DeviceCounts.forDevice(device)
+        : DeviceCounts.of(integerCounts);
   }
 
   /**
@@ -233,12 +261,12 @@ public final class DeviceSelection implements SelectionKernel<NDArray> {
    * Which elements are chosen: all below {@code t} and, of those equal to it, the first
    * {@code ties} in flat order (a running count, needed only if some equal ones are left out).
    */
-  private static NDArray chosen(NDArray s, Threshold t) {
+  private NDArray chosen(NDArray s, Threshold t) {
     if (t.ties == t.equal) {
       return s.lte(t.value);
     }
     NDArray equal = s.eq(t.value);
-    NDArray running = equal.toType(DataType.INT32, false).cumSum();
+    NDArray running = counts(s.getDevice()).running(equal, t.equal);
     return s.lt(t.value).logicalOr(equal.logicalAnd(running.lte(t.ties)));
   }
 

@@ -71,7 +71,9 @@ class SelectionKernelContractTest {
         Named.of("host radix", host(LowestSelections.exact())),
         Named.of("host sorting", host(LowestSelections.sorting())),
         Named.of("device", device(DeviceSelection::in)),
-        Named.of("device, full sort", device(t -> new DeviceSelection(t, false, false))));
+        Named.of("device, full sort", device(t -> new DeviceSelection(t, false, false, null))),
+        Named.of("device, integer counts", device(t -> new DeviceSelection(t, false, true,
+            true))));
   }
 
   private static Kernel host(io.github.lth.core.select.LowestSelection kernel) {
@@ -317,13 +319,18 @@ class SelectionKernelContractTest {
     /** Runs {@code kernel} (bracket or full sort) and returns its answer and the path it took. */
     private Selection device(DeviceSelection.Path[] path, List<ScoredLayer> layers, long count,
         boolean bracket, boolean magnitudes) {
+      return device(path, layers, count, bracket, magnitudes, null);
+    }
+
+    private Selection device(DeviceSelection.Path[] path, List<ScoredLayer> layers, long count,
+        boolean bracket, boolean magnitudes, Boolean integerCounts) {
       try (NDManager tmp = manager.newSubManager()) {
         List<NDArray> arrays = new ArrayList<>();
         for (ScoredLayer l : layers) {
           arrays.add(tmp.create(l.scores()));
         }
         int before = tmp.getManagedArrays().size();
-        DeviceSelection kernel = new DeviceSelection(tmp, magnitudes, bracket);
+        DeviceSelection kernel = new DeviceSelection(tmp, magnitudes, bracket, integerCounts);
         try {
           Selection s = kernel.select(names(layers), arrays, eligible(layers), count);
           float threshold = kernel.threshold(names(layers), arrays, eligible(layers), count);
@@ -343,18 +350,21 @@ class SelectionKernelContractTest {
     private DeviceSelection.Path check(String what, List<ScoredLayer> layers, long count) {
       Selection expected = reference.select(names(layers), scores(layers), eligible(layers),
           count);
-      DeviceSelection.Path[] path = new DeviceSelection.Path[1];
-      DeviceSelection.Path[] unused = new DeviceSelection.Path[1];
-      for (boolean bracket : new boolean[] {true, false}) {
-        Selection actual = device(bracket ? path : unused, layers, count, bracket, false);
+      // the bracket with both ways of counting (CPU's and GPU's), and the forced full sort
+      DeviceSelection.Path[][] paths = new DeviceSelection.Path[3][1];
+      boolean[] bracket = {true, true, false};
+      Boolean[] integer = {false, true, null};
+      for (int v = 0; v < 3; v++) {
+        Selection actual = device(paths[v], layers, count, bracket[v], false, integer[v]);
         assertThat(Float.floatToRawIntBits(actual.threshold()))
-            .as("%s, count %s, bracket %s", what, count, bracket)
+            .as("%s, count %s, variant %s", what, count, v)
             .isEqualTo(Float.floatToRawIntBits(expected.threshold()));
-        assertThat(actual.chosen()).as("%s, count %s, bracket %s", what, count, bracket)
+        assertThat(actual.chosen()).as("%s, count %s, variant %s", what, count, v)
             .isDeepEqualTo(expected.chosen());
       }
-      assertThat(unused[0]).isIn(DeviceSelection.Path.FULL_SORT, DeviceSelection.Path.NONE);
-      return path[0];
+      assertThat(paths[1][0]).isEqualTo(paths[0][0]);
+      assertThat(paths[2][0]).isIn(DeviceSelection.Path.FULL_SORT, DeviceSelection.Path.NONE);
+      return paths[0][0];
     }
 
     @Test
