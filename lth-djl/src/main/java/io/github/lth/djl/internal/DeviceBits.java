@@ -23,7 +23,7 @@ import java.util.List;
  *
  * <pre>{@code
  * NDArray kept = DeviceBits.upload(tmp, eligibleWords, device);      // boolean, padded length
- * long[][] chosen = DeviceBits.download(picked, wordsPerLayer);
+ * long[][] chosen = DeviceBits.download(picked, wordsPerLayer, device.isGpu());
  * }</pre>
  */
 public final class DeviceBits {
@@ -50,24 +50,42 @@ public final class DeviceBits {
   }
 
   /**
-   * The device booleans {@code bits} (length {@code 64 × Σ wordsPerLayer}) as words per layer,
-   * after one transfer of the packed bytes.
+   * The device booleans {@code bits} (length {@code 64 × Σ wordsPerLayer}) as words per layer.
+   * On a GPU they are packed there and one eighth of the bytes cross the bus; the CPU engine's
+   * arrays already are host memory, so there they are read as they are and packed in Java
+   * (faster than a tensor product on the CPU engine).
    */
-  public static long[][] download(NDArray bits, int[] wordsPerLayer) {
-    NDManager tmp = bits.getManager();
-    long bytes = bits.size() / 8;
-    NDArray weights = tmp.create(new float[] {1, 2, 4, 8, 16, 32, 64, 128}, new Shape(8, 1))
-        .toDevice(bits.getDevice(), false);
-    // a float product: exact (each byte is at most 255), and fast on the CPU engine, whose
-    // integer reductions are slow (see DeviceCounts)
-    NDArray packed = bits.toType(DataType.FLOAT32, false).reshape(bytes, 8).matMul(weights)
-        .toType(DataType.UINT8, false);
-    LongBuffer longs = ByteBuffer.wrap(packed.toByteArray()).order(ByteOrder.LITTLE_ENDIAN)
-        .asLongBuffer();
+  public static long[][] download(NDArray bits, int[] wordsPerLayer, boolean packOnDevice) {
+    LongBuffer longs = ByteBuffer.wrap(packOnDevice ? packed(bits) : packed(bits.toByteArray()))
+        .order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
     long[][] out = new long[wordsPerLayer.length][];
     for (int l = 0; l < out.length; l++) {
       out[l] = new long[wordsPerLayer[l]];
       longs.get(out[l]);
+    }
+    return out;
+  }
+
+  /** Eight booleans a byte, on the device, then copied to the host. */
+  private static byte[] packed(NDArray bits) {
+    NDManager tmp = bits.getManager();
+    long bytes = bits.size() / 8;
+    NDArray weights = tmp.create(new float[] {1, 2, 4, 8, 16, 32, 64, 128}, new Shape(8, 1))
+        .toDevice(bits.getDevice(), false);
+    // a float product is exact (each byte is at most 255)
+    return bits.toType(DataType.FLOAT32, false).reshape(bytes, 8).matMul(weights)
+        .toType(DataType.UINT8, false).toByteArray();
+  }
+
+  /** Eight booleans (one byte each, 0 or 1) a byte, lowest bit first. */
+  private static byte[] packed(byte[] booleans) {
+    byte[] out = new byte[booleans.length / 8];
+    for (int b = 0; b < out.length; b++) {
+      int v = 0;
+      for (int j = 0; j < 8; j++) {
+        v |= (booleans[8 * b + j] & 1) << j;
+      }
+      out[b] = (byte) v;
     }
     return out;
   }

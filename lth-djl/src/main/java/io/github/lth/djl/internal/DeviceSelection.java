@@ -37,17 +37,21 @@ import java.util.List;
  *       {@code t} and equal to it.
  * </ol>
  *
- * When the bracket misses {@code t} (a sample that does not represent the scores) or holds too
- * many elements (massive ties), the kernel sorts {@code s} instead; both ways give the same
- * answer, the sample only changes the speed. When the threshold is an end of the bracket itself (a
- * block of tied scores, e.g. all equal or mostly zero), one more count confirms it instead. Every eligible score below {@code t} is chosen; of the scores equal to
- * {@code t}, the first {@code count − below} in (layer, index) order, found by a running count
- * over the "equals t" indicator (only when some equal scores must be left out). Float
- * comparisons treat {@code -0.0} as {@code 0.0}.
+ * When the threshold is an end of the bracket itself (a block of tied scores: all equal, most of
+ * them zero), one more count confirms it. When the bracket misses {@code t} otherwise (a sample
+ * that does not represent the scores) or holds too many elements, the kernel sorts {@code s}
+ * instead: every way gives the same answer, the sample only changes the speed. Every eligible
+ * score below {@code t} is chosen; of the scores equal to {@code t}, the first
+ * {@code count − below} in (layer, index) order, found by a running count over the "equals t"
+ * indicator (only when some equal scores must be left out). Float comparisons treat
+ * {@code -0.0} as {@code 0.0}.
  *
- * <p>Host synchronisations per call: bracket path 4 (the counts, the gather's size, the
- * threshold, the chosen bits), threshold at a tie block 3, full-sort fallback 4 (5 after a
- * failed tie check).
+ * <p>Host synchronisations per {@link #select}: 4 on the bracket path (the counts and the
+ * finiteness check, the gather's size inside PyTorch, the threshold, the chosen bits; 3 for
+ * {@link #threshold}), 3 at a tie block, 3 on the full-sort path (4 after a failed tie check).
+ * Host-to-device copies: the packed eligibility bits, only when some elements are ineligible,
+ * and constant tables (2 KB to unpack bits, 32 bytes to pack them). About 45 tensor operations per call, plus one view
+ * per layer (and one per layer whose size is not a multiple of 64, for the padding).
  *
  * <pre>{@code
  * try (NDManager tmp = model.manager().newSubManager()) {
@@ -83,18 +87,19 @@ public final class DeviceSelection implements SelectionKernel<NDArray> {
   private final NDManager tmp;
   private final boolean magnitudes;
   private final boolean bracket;
-  private final Boolean integerCounts;
+  private final Boolean gpuStyle;
   private Path lastPath = Path.NONE;
 
   /**
-   * For tests: {@code bracket = false} forces the full-sort path; {@code integerCounts} fixes
-   * how booleans are counted (null: as suits the device, see {@link DeviceCounts}).
+   * For tests: {@code bracket = false} forces the full-sort path; {@code gpuStyle} fixes how
+   * booleans are counted and packed (true: as on a GPU, false: as on the CPU engine, null: as
+   * suits the device; see {@link DeviceCounts} and {@link DeviceBits#download}).
    */
-  DeviceSelection(NDManager tmp, boolean magnitudes, boolean bracket, Boolean integerCounts) {
+  DeviceSelection(NDManager tmp, boolean magnitudes, boolean bracket, Boolean gpuStyle) {
     this.tmp = tmp;
     this.magnitudes = magnitudes;
     this.bracket = bracket;
-    this.integerCounts = integerCounts;
+    this.gpuStyle = gpuStyle;
   }
 
   /** A kernel whose temporaries live in {@code tmp}; the caller closes it. */
@@ -128,7 +133,9 @@ public final class DeviceSelection implements SelectionKernel<NDArray> {
         }
         return new Selection(Float.NaN, none);
       }
-      return new Selection(t.value, DeviceBits.download(chosen(flat.scores, t), flat.words));
+      boolean gpu = gpuStyle == null ? flat.scores.getDevice().isGpu() : gpuStyle;
+      return new Selection(t.value,
+          DeviceBits.download(chosen(flat.scores, t), flat.words, gpu));
     }
   }
 
@@ -240,8 +247,7 @@ public final class DeviceSelection implements SelectionKernel<NDArray> {
   }
 
   private DeviceCounts counts(Device device) {
-    return integerCounts == null ? DeviceCounts.forDevice(device)
-        : DeviceCounts.of(integerCounts);
+    return gpuStyle == null ? DeviceCounts.forDevice(device) : DeviceCounts.of(gpuStyle);
   }
 
   /**

@@ -72,7 +72,7 @@ class SelectionKernelContractTest {
         Named.of("host sorting", host(LowestSelections.sorting())),
         Named.of("device", device(DeviceSelection::in)),
         Named.of("device, full sort", device(t -> new DeviceSelection(t, false, false, null))),
-        Named.of("device, integer counts", device(t -> new DeviceSelection(t, false, true,
+        Named.of("device, counting and packing as on a GPU", device(t -> new DeviceSelection(t, false, true,
             true))));
   }
 
@@ -323,14 +323,14 @@ class SelectionKernelContractTest {
     }
 
     private Selection device(DeviceSelection.Path[] path, List<ScoredLayer> layers, long count,
-        boolean bracket, boolean magnitudes, Boolean integerCounts) {
+        boolean bracket, boolean magnitudes, Boolean gpuStyle) {
       try (NDManager tmp = manager.newSubManager()) {
         List<NDArray> arrays = new ArrayList<>();
         for (ScoredLayer l : layers) {
           arrays.add(tmp.create(l.scores()));
         }
         int before = tmp.getManagedArrays().size();
-        DeviceSelection kernel = new DeviceSelection(tmp, magnitudes, bracket, integerCounts);
+        DeviceSelection kernel = new DeviceSelection(tmp, magnitudes, bracket, gpuStyle);
         try {
           Selection s = kernel.select(names(layers), arrays, eligible(layers), count);
           float threshold = kernel.threshold(names(layers), arrays, eligible(layers), count);
@@ -350,12 +350,12 @@ class SelectionKernelContractTest {
     private DeviceSelection.Path check(String what, List<ScoredLayer> layers, long count) {
       Selection expected = reference.select(names(layers), scores(layers), eligible(layers),
           count);
-      // the bracket with both ways of counting (CPU's and GPU's), and the forced full sort
+      // the bracket counting and packing as on the CPU and as on a GPU, and the forced full sort
       DeviceSelection.Path[][] paths = new DeviceSelection.Path[3][1];
       boolean[] bracket = {true, true, false};
-      Boolean[] integer = {false, true, null};
+      Boolean[] gpuStyle = {false, true, null};
       for (int v = 0; v < 3; v++) {
-        Selection actual = device(paths[v], layers, count, bracket[v], false, integer[v]);
+        Selection actual = device(paths[v], layers, count, bracket[v], false, gpuStyle[v]);
         assertThat(Float.floatToRawIntBits(actual.threshold()))
             .as("%s, count %s, variant %s", what, count, v)
             .isEqualTo(Float.floatToRawIntBits(expected.threshold()));
