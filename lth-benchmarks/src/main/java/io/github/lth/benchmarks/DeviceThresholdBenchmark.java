@@ -40,6 +40,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code oursScores}: {@link DeviceSelection#in} given per-tensor |w| (concatenation
  *       included), bits on the host;
  *   <li>{@code oursThreshold}: as {@code ours}, threshold only (no chosen bits built or moved);
+ *   <li>{@code oursFlatThreshold}: {@link DeviceSelection#threshold} given the flat |w| as one
+ *       layer, the very input the torch contenders get: the like-for-like comparison with
+ *       {@code torchTopk};
  *   <li>{@code torchTopk}: {@code topK(k, largest = false, sorted = false)} of the flat |w|, its
  *       largest value read back (the contenders get the flat |w| for free);
  *   <li>{@code torchSort}: a full sort of the flat |w|, the k-th value read back.
@@ -58,6 +61,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
 public class DeviceThresholdBenchmark {
+  private static final List<String> FLAT = List.of("all");
 
   /** A model's Gaussian weights on the device, per tensor, as |w| per tensor and as flat |w|. */
   @State(Scope.Benchmark)
@@ -74,6 +78,7 @@ public class DeviceThresholdBenchmark {
     List<NDArray> magnitudes;
     List<long[]> eligible;
     NDArray flatMagnitudes;
+    List<long[]> flatEligible;
     long count;
 
     @Setup(Level.Trial)
@@ -110,6 +115,7 @@ public class DeviceThresholdBenchmark {
         flat.add(m.flatten());
       }
       flatMagnitudes = NDArrays.concat(flat);
+      flatEligible = List.of(allKept(Math.toIntExact(flatMagnitudes.size())));
       count = Math.round(0.2 * Models.total(shapes));
       agree();
     }
@@ -118,8 +124,8 @@ public class DeviceThresholdBenchmark {
     private void agree() {
       DeviceThresholdBenchmark b = new DeviceThresholdBenchmark();
       float ours = b.ours(this).threshold();
-      float[] others = {b.oursScores(this).threshold(), b.oursThreshold(this), b.torchTopk(this),
-          b.torchSort(this)};
+      float[] others = {b.oursScores(this).threshold(), b.oursThreshold(this),
+          b.oursFlatThreshold(this), b.torchTopk(this), b.torchSort(this)};
       for (float other : others) {
         if (Float.compare(ours, other) != 0) {
           throw new IllegalStateException("contenders disagree on the threshold: ours " + ours
@@ -152,6 +158,14 @@ public class DeviceThresholdBenchmark {
   public float oursThreshold(OnDevice s) {
     try (NDManager tmp = s.manager.newSubManager()) {
       return DeviceSelection.magnitudesIn(tmp).threshold(s.names, s.weights, s.eligible,
+          s.count);
+    }
+  }
+
+  @Benchmark
+  public float oursFlatThreshold(OnDevice s) {
+    try (NDManager tmp = s.manager.newSubManager()) {
+      return DeviceSelection.in(tmp).threshold(FLAT, List.of(s.flatMagnitudes), s.flatEligible,
           s.count);
     }
   }
