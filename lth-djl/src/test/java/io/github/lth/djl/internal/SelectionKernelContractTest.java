@@ -310,13 +310,16 @@ class SelectionKernelContractTest {
   /**
    * The device kernel on inputs of tens of thousands of elements, where the sampled bracket is
    * what finds the threshold: every answer equals the host sorting reference, the path that ran
-   * is the one expected, and both paths leave nothing behind in the caller's manager.
+   * is the one expected, and every variant leaves nothing behind in the caller's manager.
    */
   @Nested
   class DevicePaths {
     private final SelectionKernel<float[]> reference = LowestSelections.sorting();
 
-    /** Runs {@code kernel} (bracket or full sort) and returns its answer and the path it took. */
+    /**
+     * Runs the device kernel (bracket or forced full sort, on scores or on weights) on uploaded
+     * copies of {@code layers}; stores the path it took in {@code path[0]}.
+     */
     private Selection device(DeviceSelection.Path[] path, List<ScoredLayer> layers, long count,
         boolean bracket, boolean magnitudes) {
       return device(path, layers, count, bracket, magnitudes, null);
@@ -346,7 +349,7 @@ class SelectionKernelContractTest {
       }
     }
 
-    /** Both device paths equal the reference; returns the path the bracket kernel took. */
+    /** Three device variants equal the reference; returns the path the bracket kernel took. */
     private DeviceSelection.Path check(String what, List<ScoredLayer> layers, long count) {
       Selection expected = reference.select(names(layers), scores(layers), eligible(layers),
           count);
