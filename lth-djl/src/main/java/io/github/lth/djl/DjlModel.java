@@ -746,12 +746,17 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
         step.criterion());
     try (NDManager tmp = manager.newSubManager()) {
       List<NDArray> scores = deviceScores(step, tmp);
+      // magnitude: the kernel is given the weights and takes |w| once over all layers
+      boolean magnitude = step.criterion() instanceof PruningCriteria.Magnitude;
       return Pruner.prune(step.current(), scores, step.scope(), step.schedule(), step.round(),
-          DeviceSelection.in(tmp));
+          magnitude ? DeviceSelection.magnitudesIn(tmp) : DeviceSelection.in(tmp));
     }
   }
 
-  /** |w| or |w − w_ref| of the step's mask layers, on the device, in mask order. */
+  /**
+   * The step's mask layers on the device, in mask order: the weights themselves for magnitude
+   * (not copied; the kernel scores them), |w − w_ref| for magnitude change.
+   */
   private List<NDArray> deviceScores(PruningStep step, NDManager tmp) {
     boolean change = step.criterion() instanceof PruningCriteria.MagnitudeChange;
     checkArgument(!change || step.reference() != null,
@@ -766,8 +771,7 @@ public final class DjlModel implements PrunableModel, AutoCloseable {
           "mask layer '%s' has shape %s, the model's parameter has %s", layer,
           Shapes.format(step.current().shape(layer)), Shapes.format(e.info().shape()));
       NDArray w = e.array();
-      scores.add(change ? Temporaries.in(tmp, w.sub(reference.get(layer))).abs()
-          : Temporaries.in(tmp, w.abs()));
+      scores.add(change ? Temporaries.in(tmp, w.sub(reference.get(layer))).abs() : w);
     }
     return scores;
   }

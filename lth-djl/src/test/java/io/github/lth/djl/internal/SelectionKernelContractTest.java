@@ -19,21 +19,27 @@ import io.github.lth.core.select.Selection;
 import io.github.lth.core.select.SelectionKernel;
 import io.github.lth.djl.Devices;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * One contract, every kernel: lth-core's host kernels (radix and the sorting reference) and
- * lth-djl's device kernel get the same adversarial inputs and must give the same answers, both
- * alone and behind {@link Pruner} (global and layer scope).
+ * lth-djl's device kernel (its sampled-bracket path and its full-sort fallback, forced) get the
+ * same adversarial inputs and must give the same answers, both alone and behind {@link Pruner}
+ * (global and layer scope). {@link DevicePaths} holds the device kernel to the sorting
+ * reference on inputs large enough for its bracket to matter, and checks which path ran.
  */
 class SelectionKernelContractTest {
   private static final float SUB = Float.MIN_VALUE;
@@ -64,7 +70,10 @@ class SelectionKernelContractTest {
     return Stream.of(
         Named.of("host radix", host(LowestSelections.exact())),
         Named.of("host sorting", host(LowestSelections.sorting())),
-        Named.of("device", device()));
+        Named.of("device", device(DeviceSelection::in)),
+        Named.of("device, full sort", device(t -> new DeviceSelection(t, false, false, null))),
+        Named.of("device, counting and packing as on a GPU", device(t -> new DeviceSelection(t, false, true,
+            true))));
   }
 
   private static Kernel host(io.github.lth.core.select.LowestSelection kernel) {
@@ -81,7 +90,7 @@ class SelectionKernelContractTest {
     };
   }
 
-  private static Kernel device() {
+  private static Kernel device(Function<NDManager, DeviceSelection> factory) {
     return new Kernel() {
       @Override
       public Selection select(List<ScoredLayer> layers, long count) {
@@ -90,7 +99,7 @@ class SelectionKernelContractTest {
           for (ScoredLayer l : layers) {
             arrays.add(tmp.create(l.scores()));
           }
-          return DeviceSelection.in(tmp).select(names(layers), arrays, eligible(layers), count);
+          return factory.apply(tmp).select(names(layers), arrays, eligible(layers), count);
         }
       }
 
@@ -101,7 +110,7 @@ class SelectionKernelContractTest {
           for (String layer : current.layers()) {
             arrays.add(tmp.create(scores.values(layer), new Shape(scores.shape(layer))));
           }
-          return Pruner.prune(current, arrays, scope, IMP, round, DeviceSelection.in(tmp));
+          return Pruner.prune(current, arrays, scope, IMP, round, factory.apply(tmp));
         }
       }
     };
@@ -294,6 +303,230 @@ class SelectionKernelContractTest {
     Mask global = kernel.prune(Mask.dense(shapes), flat, PruningScope.GLOBAL, 1);
     assertThat(global.toBooleans("x")).containsExactly(true, true, true, true, true);
     assertThat(global.toBooleans("y")).containsExactly(false, false, true, true, true);
+  }
+
+  // ---------------------------------------------------------------- the device kernel's paths
+
+  /**
+   * The device kernel on inputs of tens of thousands of elements, where the sampled bracket is
+   * what finds the threshold: every answer equals the host sorting reference, the path that ran
+   * is the one expected, and every variant leaves nothing behind in the caller's manager.
+   */
+  @Nested
+  class DevicePaths {
+    private final SelectionKernel<float[]> reference = LowestSelections.sorting();
+
+    /**
+     * Runs the device kernel (bracket or forced full sort, on scores or on weights) on uploaded
+     * copies of {@code layers}; stores the path it took in {@code path[0]}.
+     */
+    private Selection device(DeviceSelection.Path[] path, List<ScoredLayer> layers, long count,
+        boolean bracket, boolean magnitudes) {
+      return device(path, layers, count, bracket, magnitudes, null);
+    }
+
+    private Selection device(DeviceSelection.Path[] path, List<ScoredLayer> layers, long count,
+        boolean bracket, boolean magnitudes, Boolean gpuStyle) {
+      try (NDManager tmp = manager.newSubManager()) {
+        List<NDArray> arrays = new ArrayList<>();
+        for (ScoredLayer l : layers) {
+          arrays.add(tmp.create(l.scores()));
+        }
+        int before = tmp.getManagedArrays().size();
+        DeviceSelection kernel = new DeviceSelection(tmp, magnitudes, bracket, gpuStyle);
+        try {
+          Selection s = kernel.select(names(layers), arrays, eligible(layers), count);
+          float threshold = kernel.threshold(names(layers), arrays, eligible(layers), count);
+          assertThat(Float.floatToRawIntBits(threshold)).as("threshold-only variant")
+              .isEqualTo(Float.floatToRawIntBits(s.threshold()));
+          path[0] = kernel.lastPath();
+          return s;
+        } finally {
+          // every temporary was closed; the inputs were left alone
+          assertThat(tmp.getManagedArrays()).hasSize(before);
+          assertThat(arrays).noneMatch(NDArray::isReleased);
+        }
+      }
+    }
+
+    /** Three device variants equal the reference; returns the path the bracket kernel took. */
+    private DeviceSelection.Path check(String what, List<ScoredLayer> layers, long count) {
+      Selection expected = reference.select(names(layers), scores(layers), eligible(layers),
+          count);
+      // the bracket counting and packing as on the CPU and as on a GPU, and the forced full sort
+      DeviceSelection.Path[][] paths = new DeviceSelection.Path[3][1];
+      boolean[] bracket = {true, true, false};
+      Boolean[] gpuStyle = {false, true, null};
+      for (int v = 0; v < 3; v++) {
+        Selection actual = device(paths[v], layers, count, bracket[v], false, gpuStyle[v]);
+        assertThat(Float.floatToRawIntBits(actual.threshold()))
+            .as("%s, count %s, variant %s", what, count, v)
+            .isEqualTo(Float.floatToRawIntBits(expected.threshold()));
+        assertThat(actual.chosen()).as("%s, count %s, variant %s", what, count, v)
+            .isDeepEqualTo(expected.chosen());
+      }
+      assertThat(paths[1][0]).isEqualTo(paths[0][0]);
+      assertThat(paths[2][0]).isIn(DeviceSelection.Path.FULL_SORT, DeviceSelection.Path.NONE);
+      return paths[0][0];
+    }
+
+    @Test
+    void continuousScoresAreSelectedInsideTheBracketForEveryCount() {
+      SplittableRandom rng = new SplittableRandom(7);
+      for (int c = 0; c < 4; c++) {
+        List<ScoredLayer> layers = new ArrayList<>();
+        for (int l = 0; l < 1 + rng.nextInt(5); l++) {
+          int size = 1 + rng.nextInt(12_000);
+          float[] v = new float[size];
+          for (int i = 0; i < size; i++) {
+            v[i] = (float) rng.nextGaussian() * (l + 1);
+          }
+          long[] e = c % 2 == 0 ? allOf(size) : eligibility(rng, size);
+          poisonIneligible(rng, v, e);
+          layers.add(new ScoredLayer("layer" + l, v, e));
+        }
+        long eligible = eligibleCount(layers);
+        for (long k : new long[] {Math.round(0.2 * eligible), rng.nextLong(1, eligible + 1),
+            Math.round(0.9 * eligible)}) {
+          assertThat(check("case " + c, layers, k)).as("case %s count %s", c, k)
+              .isEqualTo(DeviceSelection.Path.BRACKET);
+        }
+        for (long k : new long[] {0, 1, eligible}) {
+          check("case " + c, layers, k);
+        }
+      }
+    }
+
+    @Test
+    void tiesZerosAndSubnormalsAtTheThresholdMatchTheReference() {
+      SplittableRandom rng = new SplittableRandom(8);
+      for (int c = 0; c < 4; c++) {
+        List<ScoredLayer> layers = new ArrayList<>();
+        for (int l = 0; l < 3; l++) {
+          int size = 1 + rng.nextInt(8_000);
+          float[] v = new float[size];
+          for (int i = 0; i < size; i++) {
+            // few distinct values (tie blocks), zeros of both signs, subnormal Gaussians
+            v[i] = rng.nextInt(4) == 0 ? (float) rng.nextGaussian() * 1e-39f
+                : TIE_VALUES[rng.nextInt(TIE_VALUES.length)];
+          }
+          long[] e = eligibility(rng, size);
+          poisonIneligible(rng, v, e);
+          layers.add(new ScoredLayer("layer" + l, v, e));
+        }
+        long eligible = eligibleCount(layers);
+        for (long k : new long[] {0, 1, eligible, rng.nextLong(eligible + 1),
+            rng.nextLong(eligible + 1), Math.round(0.2 * eligible)}) {
+          check("case " + c, layers, k);
+        }
+      }
+    }
+
+    @Test
+    void allEqualScoresAreATieBlockSplitByIndex() {
+      float[] v = new float[40_001];
+      Arrays.fill(v, -0f);
+      List<ScoredLayer> layers = List.of(layer("a", 1f, 1f), new ScoredLayer("b", v, allOf(v.length)),
+          layer("c", -0f));
+      for (long k : new long[] {1, 8_000, 40_000, 40_001}) {
+        assertThat(check("all -0.0", layers, k)).as("count %s", k).isEqualTo(DeviceSelection.Path.TIED_BRACKET);
+      }
+      // the tie block is split by (layer, index): the first 8000 of b, then none of c
+      Selection s = device(new DeviceSelection.Path[1], layers, 8_000, true, false);
+      assertThat(s.chosen()[0]).containsExactly(0L);
+      assertThat(Long.bitCount(s.chosen()[1][124])).isEqualTo(64);
+      assertThat(s.chosen()[1][125]).isZero();
+      assertThat(s.chosen()[2]).containsExactly(0L);
+    }
+
+    @Test
+    void ineligibleExtremesAreIgnoredAndNonFiniteScoresNamed() {
+      int size = 50_000;
+      float[] v = new float[size];
+      SplittableRandom rng = new SplittableRandom(9);
+      for (int i = 0; i < size; i++) {
+        v[i] = (float) rng.nextGaussian();
+      }
+      long[] e = allOf(size);
+      float[] extremes = {Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
+          -Float.MAX_VALUE, Float.MAX_VALUE, -Float.MIN_VALUE};
+      for (int i = 0; i < size; i += 7) {
+        v[i] = extremes[i % extremes.length];
+        e[i >>> 6] &= ~(1L << i);
+      }
+      List<ScoredLayer> layers = List.of(layer("small", 3f, -2f, 5f), new ScoredLayer("big", v, e));
+      long eligible = eligibleCount(layers);
+      for (long k : new long[] {1, Math.round(0.2 * eligible), eligible}) {
+        check("ineligible extremes", layers, k);
+      }
+      float[] bad = v.clone();
+      bad[size - 3] = Float.NEGATIVE_INFINITY;
+      bad[size - 2] = Float.NaN;
+      for (boolean bracket : new boolean[] {true, false}) {
+        assertThatThrownBy(() -> device(new DeviceSelection.Path[1],
+            List.of(layer("small", 1f), new ScoredLayer("big", bad, e)), 2, bracket, false))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("layer big holds a non-finite score (-Infinity at flat index "
+                + (size - 3) + ")");
+        assertThatThrownBy(() -> device(new DeviceSelection.Path[1],
+            List.of(new ScoredLayer("big", v, e)), eligible, bracket, false))
+            .hasMessage("cannot choose " + eligible + " of " + (eligible - 3)
+                + " eligible elements");
+      }
+    }
+
+    @Test
+    void theMagnitudeKernelChoosesByAbsoluteValue() {
+      SplittableRandom rng = new SplittableRandom(10);
+      List<ScoredLayer> signed = new ArrayList<>();
+      List<ScoredLayer> absolute = new ArrayList<>();
+      for (int l = 0; l < 4; l++) {
+        int size = 1 + rng.nextInt(25_000);
+        float[] w = new float[size];
+        float[] a = new float[size];
+        for (int i = 0; i < size; i++) {
+          w[i] = rng.nextInt(5) == 0 ? TIE_VALUES[rng.nextInt(TIE_VALUES.length)]
+              : (float) rng.nextGaussian();
+          a[i] = Math.abs(w[i]);
+        }
+        long[] e = eligibility(rng, size);
+        signed.add(new ScoredLayer("w" + l, w, e));
+        absolute.add(new ScoredLayer("w" + l, a, e));
+      }
+      long eligible = eligibleCount(signed);
+      for (long k : new long[] {0, 1, Math.round(0.2 * eligible), eligible}) {
+        Selection expected = reference.select(names(absolute), scores(absolute),
+            eligible(absolute), k);
+        for (boolean bracket : new boolean[] {true, false}) {
+          Selection actual = device(new DeviceSelection.Path[1], signed, k, bracket, true);
+          assertThat(Float.floatToRawIntBits(actual.threshold())).as("count %s", k)
+              .isEqualTo(Float.floatToRawIntBits(expected.threshold()));
+          assertThat(actual.chosen()).as("count %s", k).isDeepEqualTo(expected.chosen());
+        }
+      }
+      // the message shows the score, |w|
+      assertThatThrownBy(() -> device(new DeviceSelection.Path[1],
+          List.of(layer("fc", 1f, -2f, Float.NEGATIVE_INFINITY)), 1, true, true))
+          .hasMessage("layer fc holds a non-finite score (Infinity at flat index 2)");
+    }
+
+    private static long[] allOf(int size) {
+      long[] w = new long[(size + 63) >>> 6];
+      for (int i = 0; i < size; i++) {
+        w[i >>> 6] |= 1L << i;
+      }
+      return w;
+    }
+
+    private static long eligibleCount(List<ScoredLayer> layers) {
+      long n = 0;
+      for (ScoredLayer l : layers) {
+        for (long w : l.eligible()) {
+          n += Long.bitCount(w);
+        }
+      }
+      return n;
+    }
   }
 
   // ---------------------------------------------------------------- helpers
