@@ -527,21 +527,27 @@ final class RadixSelection implements LowestSelection {
             int le0 = 0;
             int lt1 = 0;
             int le1 = 0;
-            int inf = 0;
-            // two independent halves of the word per step; no branch, no float compare
+            int any = 0;
+            // Two halves of the word per step, no branch and no float compare. The sign of a
+            // difference is the comparison; it is shifted in from the top, so after 32 steps
+            // element j sits at bit j. That is one operation fewer per bit than shifting a 0/1
+            // into place, and this pass is bound by operations, not by memory.
             for (int j = 0; j < 32; j++) {
               int k0 = Float.floatToRawIntBits(s[base + j]) & 0x7FFFFFFF;
               int k1 = Float.floatToRawIntBits(s[base + 32 + j]) & 0x7FFFFFFF;
-              lt0 |= ((k0 - loAbs) >>> 31) << j;
-              le0 |= ((k0 - hiAbs) >>> 31) << j;
-              lt1 |= ((k1 - loAbs) >>> 31) << j;
-              le1 |= ((k1 - hiAbs) >>> 31) << j;
-              // adding 2^31 - INFINITY_KEY carries a key at or above +inf's into the sign bit
-              inf |= (k0 + 0x00800000) | (k1 + 0x00800000);
+              lt0 = (lt0 >>> 1) | ((k0 - loAbs) & 0x80000000);
+              le0 = (le0 >>> 1) | ((k0 - hiAbs) & 0x80000000);
+              lt1 = (lt1 >>> 1) | ((k1 - loAbs) & 0x80000000);
+              le1 = (le1 >>> 1) | ((k1 - hiAbs) & 0x80000000);
+              any |= k0 | k1;
             }
             lt = (lt0 & 0xFFFFFFFFL) | ((long) lt1 << 32);
             le = (le0 & 0xFFFFFFFFL) | ((long) le1 << 32);
-            bad |= inf < 0;
+            // a non-finite key sets every exponent bit of the OR; finite keys rarely do (values
+            // of 1.x and 2.x together), and then the word itself is checked
+            if (any >= INFINITY_KEY) {
+              bad |= anyNonFinite(s, base);
+            }
           } else {
             lt = 0;
             le = 0;
@@ -576,6 +582,14 @@ final class RadixSelection implements LowestSelection {
       below = less;
       count = n;
       nonFinite = bad;
+    }
+
+    private static boolean anyNonFinite(float[] s, int base) {
+      boolean bad = false;
+      for (int i = base; i < base + 64; i++) {
+        bad |= !Float.isFinite(s[i]);
+      }
+      return bad;
     }
 
     /** Appends the candidates {@code c} of the word at {@code base}; false past {@code cap}. */
