@@ -7,6 +7,7 @@
 #   lth-benchmarks/scripts/run-benchmarks.sh -wi 3 -i 10     # any extra JMH options
 #   MODELS=resnet50 lth-benchmarks/scripts/run-benchmarks.sh # only one model
 #   VECTOR=0 lth-benchmarks/scripts/run-benchmarks.sh        # skip the Vector API rows
+#   JMH_JAVA_OPTS=-Djmh.ignoreLock=true ...                   # options for the JMH launcher JVM
 #
 # Benchmarks run: GlobalThresholdBenchmark (exact, exactScores), MaskApplyBenchmark,
 # StreamingReadBenchmark, VectorApiBenchmark and, when the jar has it, Nd4jKernelBenchmark.
@@ -36,13 +37,16 @@ benchmarks=('GlobalThresholdBenchmark\.(exact|exactScores)$' 'MaskApplyBenchmark
 if [[ "${VECTOR:-1}" != 0 ]]; then
   benchmarks+=('VectorApiBenchmark')
 fi
-if java -jar "$jar" -l | grep -q 'Nd4jKernelBenchmark'; then
+# shellcheck disable=SC2086  # JMH_JAVA_OPTS holds several words on purpose
+if java ${JMH_JAVA_OPTS:-} -jar "$jar" -l | grep -q 'Nd4jKernelBenchmark'; then
   benchmarks+=('Nd4jKernelBenchmark')
 else
   echo "note: no Nd4jKernelBenchmark in $jar; the ND4J/ours column stays empty" >&2
 fi
 
-java -jar "$jar" "${jmh_opts[@]}" -p "model=$models" -rf json -rff "$out/jmh.json" \
+# shellcheck disable=SC2086
+java ${JMH_JAVA_OPTS:-} -jar "$jar" "${jmh_opts[@]}" -p "model=$models" -rf json \
+  -rff "$out/jmh.json" \
   "${benchmarks[@]}" >&2
 
 peer_args=()

@@ -24,6 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * the chosen bucket, and a marking pass. Passes run on up to {@code parallelism} slices of the
  * concatenated layers; the result never depends on the split.
  *
+ * <p>For a layer of magnitudes ({@link ScoredLayer#absolute()}) the key of {@code |w|} is the
+ * weight's bits with the sign cleared, so the passes read the weights themselves and no score
+ * array is ever made; the marking pass then compares those keys as ints.
+ *
  * <pre>{@code
  * Selection s = new RadixSelection(2).select(layers, 5_000_000);
  * }</pre>
