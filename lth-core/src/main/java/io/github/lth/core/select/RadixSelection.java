@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>For a layer of magnitudes ({@link ScoredLayer#absolute()}) the key of {@code |w|} is the
  * weight's bits with the sign cleared, so the passes read the weights themselves and no score
- * array is ever made; the marking pass then compares those keys as ints.
+ * array is ever made (the marking pass compares {@code Math.abs(w)}, one AND, as floats).
  *
  * <pre>{@code
  * Selection s = new RadixSelection(2).select(layers, 5_000_000);
@@ -42,8 +42,6 @@ final class RadixSelection implements LowestSelection {
   private static final int SAMPLE_RUN = 4;
   /** Below this many eligible elements the radix passes are cheap and sampling is not worth it. */
   private static final long SAMPLED_MIN = 1L << 17;
-  /** The key of +inf: magnitudes' keys at or above it are non-finite. */
-  private static final int INFINITY_KEY = 0x7F800000;
 
   private final int parallelism;
   private final long parallelMin;
@@ -487,15 +485,9 @@ final class RadixSelection implements LowestSelection {
       positions = new int[capacity];
       keys = new int[capacity];
       rangeEnds = new int[ranges.size()];
-      // signed scores: plain float comparisons already treat -0.0 as 0.0 and are cheaper than
-      // keys
+      // plain float comparisons already treat -0.0 as 0.0 and are cheaper than keys
       float loScore = lo == Integer.MIN_VALUE ? Float.NEGATIVE_INFINITY : keyToFloat(lo);
       float hiScore = hi == Integer.MAX_VALUE ? Float.POSITIVE_INFINITY : keyToFloat(hi);
-      // magnitudes: keys are the bits with the sign cleared, all in [0, 0x7FFFFFFF]; against
-      // bounds in [0, 0x7F800000] a difference cannot overflow, so its sign bit is the
-      // comparison. The key of +inf bounds every finite magnitude from above.
-      int loAbs = Math.max(lo, 0);
-      int hiAbs = hi == Integer.MAX_VALUE ? INFINITY_KEY : Math.max(hi + 1, 0);
       long less = 0;
       boolean bad = false;
       n = 0;
@@ -526,41 +518,18 @@ final class RadixSelection implements LowestSelection {
               nan += x - x;
             }
             bad |= nan != 0;
-          } else if (abs) {
-            int lt0 = 0;
-            int le0 = 0;
-            int lt1 = 0;
-            int le1 = 0;
-            int any = 0;
-            // Two halves of the word per step, no branch and no float compare. The sign of a
-            // difference is the comparison; it is shifted in from the top, so after 32 steps
-            // element j sits at bit j. That is one operation fewer per bit than shifting a 0/1
-            // into place, and this pass is bound by operations, not by memory.
-            for (int j = 0; j < 32; j++) {
-              int k0 = Float.floatToRawIntBits(s[base + j]) & 0x7FFFFFFF;
-              int k1 = Float.floatToRawIntBits(s[base + 32 + j]) & 0x7FFFFFFF;
-              lt0 = (lt0 >>> 1) | ((k0 - loAbs) & 0x80000000);
-              le0 = (le0 >>> 1) | ((k0 - hiAbs) & 0x80000000);
-              lt1 = (lt1 >>> 1) | ((k1 - loAbs) & 0x80000000);
-              le1 = (le1 >>> 1) | ((k1 - hiAbs) & 0x80000000);
-              any |= k0 | k1;
-            }
-            lt = (lt0 & 0xFFFFFFFFL) | ((long) lt1 << 32);
-            le = (le0 & 0xFFFFFFFFL) | ((long) le1 << 32);
-            // a non-finite key sets every exponent bit of the OR; finite keys rarely do (values
-            // of 1.x and 2.x together), and then the word itself is checked
-            if (any >= INFINITY_KEY) {
-              bad |= anyNonFinite(s, base);
-            }
           } else {
             lt = 0;
             le = 0;
             float nan = 0;
+            // |w| is one AND; the JIT moves the invariant test out of the loop. Float compares
+            // beat comparing the sign-cleared bits as ints here (measured: 39 against 47 ms of
+            // CPU for ResNet-50 on one thread): both are bound by operations, not by memory
             for (int j = 0; j < 64; j += 4) {
-              float x0 = s[base + j];
-              float x1 = s[base + j + 1];
-              float x2 = s[base + j + 2];
-              float x3 = s[base + j + 3];
+              float x0 = abs ? Math.abs(s[base + j]) : s[base + j];
+              float x1 = abs ? Math.abs(s[base + j + 1]) : s[base + j + 1];
+              float x2 = abs ? Math.abs(s[base + j + 2]) : s[base + j + 2];
+              float x3 = abs ? Math.abs(s[base + j + 3]) : s[base + j + 3];
               long below4 = (x0 < loScore ? 1L : 0L) | (x1 < loScore ? 2L : 0L)
                   | (x2 < loScore ? 4L : 0L) | (x3 < loScore ? 8L : 0L);
               long upTo4 = (x0 <= hiScore ? 1L : 0L) | (x1 <= hiScore ? 2L : 0L)
@@ -586,14 +555,6 @@ final class RadixSelection implements LowestSelection {
       below = less;
       count = n;
       nonFinite = bad;
-    }
-
-    private static boolean anyNonFinite(float[] s, int base) {
-      boolean bad = false;
-      for (int i = base; i < base + 64; i++) {
-        bad |= !Float.isFinite(s[i]);
-      }
-      return bad;
     }
 
     /** Appends the candidates {@code c} of the word at {@code base}; false past {@code cap}. */
