@@ -481,7 +481,9 @@ final class RadixSelection implements LowestSelection {
      */
     void bracket(int lo, int hi, long[][] chosen, double share) {
       long cap = (size >>> 3) + 4096;
-      int capacity = (int) Math.min(cap, (long) (2 * share * size) + 64);
+      // the expected candidates and a quarter more; rarely grown. A new array is zeroed, i.e.
+      // touched, in full, and on a fresh heap every touched page costs a page fault
+      int capacity = (int) Math.min(cap, (long) (1.25 * share * size) + 1024);
       positions = new int[capacity];
       keys = new int[capacity];
       rangeEnds = new int[ranges.size()];
