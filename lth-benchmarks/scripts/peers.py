@@ -10,6 +10,8 @@ Kernels (each timed as the median of --repeat runs after one warm-up):
               concatenated beforehand, i.e. the value of the global 20% pruning threshold
   apply-bool  w *= m per tensor with m a bool array (the mask as stored in .npz)
   apply-f32   w *= m per tensor with m a float32 0/1 array
+  read        w.sum() per tensor: numpy's own streaming read of the same floats (context for
+              the JMH StreamingReadBenchmark rows; one thread)
 Output lines: "<kernel> <model> <ms>".
 """
 import argparse
@@ -110,6 +112,7 @@ def run(model, repeat):
 
     print("apply-bool %s %.3f" % (model, median_ms(lambda: apply(masks), repeat, fresh)))
     print("apply-f32 %s %.3f" % (model, median_ms(lambda: apply(masks_f32), repeat, fresh)))
+    print("read %s %.3f" % (model, median_ms(lambda: [w.sum() for w in weights], repeat)))
 
 
 def main():

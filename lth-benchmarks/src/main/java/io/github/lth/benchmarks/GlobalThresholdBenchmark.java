@@ -1,5 +1,11 @@
 package io.github.lth.benchmarks;
 
+import io.github.lth.core.Mask;
+import io.github.lth.core.Pruner;
+import io.github.lth.core.Subnetwork;
+import io.github.lth.core.Weights;
+import io.github.lth.core.prune.PruningCriteria;
+import io.github.lth.core.prune.PruningScope;
 import io.github.lth.core.select.LowestSelections;
 import io.github.lth.core.select.ScoredLayer;
 import io.github.lth.core.select.Selection;
@@ -27,9 +33,18 @@ import org.openjdk.jmh.annotations.Warmup;
  * The global pruning threshold at 20%: choose the {@code round(0.2 n)} lowest |w| over every
  * tensor of a model, with all weights still kept (the first IMP round, the largest selection).
  *
- * <p>{@code exact} is the kernel {@link io.github.lth.core.Pruner} uses; {@code sorting} the
- * sort-based reference (small model only); {@code nd4jSort} the threshold an ND4J user would get
- * by sorting a flat copy of the scores.
+ * <ul>
+ *   <li>{@code exact}: what {@link Pruner} does for {@link PruningCriteria#magnitude()}: the
+ *       kernel {@link LowestSelections#exact()} selecting straight from the weights, reading
+ *       |w| on the fly ({@link ScoredLayer#magnitudes}); no score array exists. This is the row
+ *       the runner compares with numpy and with {@link StreamingReadBenchmark#read}.
+ *   <li>{@code exactScores}: the same kernel on a precomputed |w| array per tensor (how every
+ *       other criterion's scores reach it).
+ *   <li>{@code pruneMagnitude}: the whole call a user makes, {@code Pruner.prune} with the
+ *       magnitude criterion, from the subnetwork to the next {@link Mask}.
+ *   <li>{@code sorting}: the sort-based reference (small model only); {@code nd4jSort} the
+ *       threshold an ND4J user would get by sorting a flat copy of the scores.
+ * </ul>
  *
  * <pre>{@code
  * java -jar lth-benchmarks/target/benchmarks.jar GlobalThreshold -p model=resnet50
@@ -39,7 +54,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g", "-XX:+AlwaysPreTouch"})
 public class GlobalThresholdBenchmark {
 
   /** Magnitude scores of a whole model, all eligible. */
@@ -49,14 +64,26 @@ public class GlobalThresholdBenchmark {
     public String model;
 
     List<ScoredLayer> layers;
+    List<ScoredLayer> weights;
     long count;
+    Mask dense;
+    Subnetwork subnetwork;
 
     @Setup(Level.Trial)
     public void setUp() {
       Map<String, long[]> shapes = Models.shapes(model);
       float[][] w = Models.gaussian(shapes, 42);
       layers = scored(shapes, w);
+      weights = new ArrayList<>();
+      Weights.Builder b = Weights.builder();
+      int l = 0;
+      for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+        weights.add(ScoredLayer.magnitudes(e.getKey(), w[l], layers.get(l).eligible()));
+        b.putOwned(e.getKey(), e.getValue(), w[l++]);
+      }
       count = Math.round(0.2 * Models.total(shapes));
+      dense = Mask.dense(shapes);
+      subnetwork = Subnetwork.of(dense, b.build());
     }
   }
 
@@ -104,7 +131,18 @@ public class GlobalThresholdBenchmark {
 
   @Benchmark
   public Selection exact(Model m) {
+    return LowestSelections.exact().select(m.weights, m.count);
+  }
+
+  @Benchmark
+  public Selection exactScores(Model m) {
     return LowestSelections.exact().select(m.layers, m.count);
+  }
+
+  @Benchmark
+  public Mask pruneMagnitude(Model m) {
+    return Pruner.pruneTo(m.dense, PruningCriteria.magnitude().score(m.subnetwork),
+        PruningScope.GLOBAL, 0.2);
   }
 
   @Benchmark

@@ -77,6 +77,41 @@ public final class Models {
     return out.toArray(new float[0][]);
   }
 
+  /**
+   * Cuts the tensors, taken end to end, into {@code parts} runs of about equal length, each a
+   * list of {tensor, from, to} ranges; cuts inside a tensor fall on multiples of 64 (one mask
+   * word), as the selection kernel cuts them.
+   */
+  public static List<List<int[]>> slices(float[][] tensors, int parts) {
+    long total = 0;
+    for (float[] t : tensors) {
+      total += t.length;
+    }
+    long per = ((total + parts - 1) / parts + 63) & ~63L;
+    List<List<int[]>> out = new ArrayList<>();
+    List<int[]> current = new ArrayList<>();
+    long room = per;
+    for (int l = 0; l < tensors.length; l++) {
+      int n = tensors[l].length;
+      int from = 0;
+      while (from < n) {
+        int to = (int) Math.min(n, (from + room + 63) & ~63L);
+        current.add(new int[] {l, from, to});
+        room -= to - from;
+        from = to;
+        if (room <= 0) {
+          out.add(current);
+          current = new ArrayList<>();
+          room = per;
+        }
+      }
+    }
+    if (!current.isEmpty() || out.isEmpty()) {
+      out.add(current);
+    }
+    return out;
+  }
+
   static int size(long[] shape) {
     long n = 1;
     for (long d : shape) {

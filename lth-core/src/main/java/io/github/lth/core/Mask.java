@@ -144,25 +144,16 @@ public final class Mask {
     return layer(layer).words.clone();
   }
 
-  /** Zeroes, in place, the pruned entries of {@code values} (C order) of one parameter. */
+  /**
+   * Zeroes, in place, the pruned entries of {@code values} (C order) of one parameter: each
+   * becomes exactly {@code +0.0} and kept entries keep their bits (NaN payloads too). Large
+   * layers use every processor.
+   */
   public void applyTo(String layer, float[] values) {
     Layer l = layer(layer);
     checkArgument(values.length == l.size, "layer %s: %s values for a mask of %s", layer,
         values.length, l.size);
-    long[] words = l.words;
-    for (int w = 0; w < words.length; w++) {
-      long bits = words[w];
-      if (bits == -1L) {
-        continue;
-      }
-      int base = w << 6;
-      int end = Math.min(values.length, base + 64);
-      for (int i = base; i < end; i++) {
-        // branch-free: a random mask would make a per-weight branch mispredict half the time
-        int keep = -(int) ((bits >>> (i - base)) & 1L);
-        values[i] = Float.intBitsToFloat(Float.floatToRawIntBits(values[i]) & keep);
-      }
-    }
+    MaskApply.apply(l.words, values);
   }
 
   /** Keeps a weight where both masks keep it. */

@@ -8,6 +8,7 @@ import io.github.lth.core.schedule.PruningSchedule;
 import io.github.lth.core.schedule.PruningSchedules;
 import io.github.lth.core.select.LowestSelection;
 import io.github.lth.core.select.LowestSelections;
+import io.github.lth.core.select.ScoredLayer;
 import io.github.lth.core.select.SelectionKernel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,15 +42,34 @@ public final class Pruner {
     return prune(step.current(), scores, step.scope(), step.schedule(), step.round());
   }
 
-  /** Prunes with the given host selection kernel. */
+  /**
+   * Prunes with the given host selection kernel. Magnitude scores ({@link Scores#magnitudes})
+   * reach the kernel as the weights themselves, marked {@linkplain ScoredLayer#absolute()
+   * absolute}, so no array of |w| is made.
+   */
   public static Mask prune(Mask current, Scores scores, PruningScope scope,
       PruningSchedule schedule, int round, LowestSelection kernel) {
     checkScoresFit(current, scores);
-    List<float[]> raw = new ArrayList<>();
-    for (String layer : current.layers()) {
-      raw.add(scores.raw(layer));
+    List<String> layers = current.layers();
+    List<ScoredLayer> input = new ArrayList<>(layers.size());
+    for (String layer : layers) {
+      input.add(new ScoredLayer(layer, scores.raw(layer), current.words(layer),
+          scores.magnitudes()));
     }
-    return prune(current, raw, scope, schedule, round, kernel);
+    long[] counts = counts(current, scope, schedule, round);
+    long[][] chosen = new long[layers.size()][];
+    if (scope == PruningScope.GLOBAL) {
+      chosen = kernel.select(input, counts[0]).chosen();
+    } else {
+      for (int l = 0; l < layers.size(); l++) {
+        chosen[l] = kernel.select(List.of(input.get(l)), counts[l]).chosen()[0];
+      }
+    }
+    List<long[]> kept = new ArrayList<>(layers.size());
+    for (ScoredLayer layer : input) {
+      kept.add(layer.eligible());
+    }
+    return next(current, kept, chosen);
   }
 
   /**
@@ -77,6 +97,12 @@ public final class Pruner {
             List.of(kept.get(l)), counts[l]).chosen()[0];
       }
     }
+    return next(current, kept, chosen);
+  }
+
+  /** What {@code kept} (fresh copies of the current words, reused here) keeps, less the chosen. */
+  private static Mask next(Mask current, List<long[]> kept, long[][] chosen) {
+    List<String> layers = current.layers();
     Mask.Builder b = Mask.builder();
     for (int l = 0; l < layers.size(); l++) {
       long[] words = kept.get(l);

@@ -241,6 +241,63 @@ class PrunerTest {
         .hasMessage("the criterion gave no scores for layer fc");
   }
 
+  @Test
+  void magnitudeScoresReadFromTheWeightsPruneAsMaterializedMagnitudesDo() {
+    // adversarial weights: |w| ties across signs, ±0.0, subnormals, a few repeated values
+    float[] pool = {-1f, 1f, -0.0f, 0.0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1e-40f, -1e-40f,
+        0.25f, -0.25f, 3e38f, -3e38f};
+    SplittableRandom rng = new SplittableRandom(77);
+    Weights.Builder b = Weights.builder();
+    SMALL.forEach((name, shape) -> {
+      float[] v = new float[Math.toIntExact(Shapes.size(shape))];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = rng.nextInt(3) == 0 ? pool[rng.nextInt(pool.length)]
+            : (float) (rng.nextDouble() - 0.5);
+      }
+      b.putOwned(name, shape, v);
+    });
+    Weights w = b.build();
+    PruningSchedule imp = PruningSchedules.imp(0.2, 0.9);
+    for (PruningScope scope : PruningScope.values()) {
+      Mask mask = Mask.dense(SMALL);
+      for (int round = 1; round <= 4; round++) {
+        Scores onTheFly = PruningCriteria.magnitude().score(Subnetwork.of(mask, w));
+        Weights.Builder abs = Weights.builder();
+        for (String layer : mask.layers()) {
+          abs.putOwned(layer, mask.shape(layer), abs(w.values(layer)));
+        }
+        Mask reference = Pruner.prune(mask, Scores.of(abs.build()), scope, imp, round,
+            LowestSelections.sorting());
+        Mask next = Pruner.prune(mask, onTheFly, scope, imp, round);
+        assertThat(next).as("%s round %s", scope, round).isEqualTo(reference);
+        assertThat(Pruner.prune(mask, onTheFly, scope, imp, round, LowestSelections.sorting()))
+            .isEqualTo(reference);
+        mask = next;
+      }
+    }
+  }
+
+  @Test
+  void magnitudeScoresShowTheirMagnitudesWithoutCopyingTheWeights() {
+    float[] v = {-2f, -0.0f, 3f, Float.NEGATIVE_INFINITY, -1e-40f, 0.5f};
+    Weights w = Weights.builder().put("fc", new long[] {2, 3}, v).build();
+    Mask mask = Mask.dense(shapes("fc", new long[] {2, 3}));
+    Scores s = PruningCriteria.magnitude().score(Subnetwork.of(mask, w));
+    float[] expected = abs(v);
+    assertThat(s.values("fc")).containsExactly(expected);
+    float[] viewed = new float[6];
+    s.view("fc").get(viewed);
+    assertThat(viewed).containsExactly(expected);
+    assertThat(s.asWeights().values("fc")).containsExactly(expected);
+    assertThat(s.shape("fc")).containsExactly(2, 3);
+    // the weights themselves, not a copy, back the scores
+    assertThat(s.raw("fc")).isSameAs(w.raw("fc"));
+    assertThat(Float.floatToRawIntBits(s.values("fc")[1])).isZero();
+    assertThatThrownBy(() -> Pruner.pruneTo(mask, s, PruningScope.GLOBAL, 0.5))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("layer fc holds a non-finite score (Infinity at flat index 3)");
+  }
+
   // ---- PyTorch torch.nn.utils.prune semantics, emulated in plain Java -------------------------
 
   @Test

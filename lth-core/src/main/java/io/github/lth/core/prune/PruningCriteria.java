@@ -148,17 +148,10 @@ public final class PruningCriteria {
 
     private Magnitude() {}
 
+    /** The magnitudes of the weights, without a copy: the pruner reads |w| on the fly. */
     @Override
     public Scores score(Subnetwork s) {
-      Weights.Builder b = Weights.builder();
-      for (String layer : s.mask().layers()) {
-        float[] out = s.weights().values(layer);
-        for (int i = 0; i < out.length; i++) {
-          out[i] = Math.abs(out[i]);
-        }
-        b.putOwned(layer, s.mask().shape(layer), out);
-      }
-      return Scores.of(b.build());
+      return Scores.magnitudes(s);
     }
 
     @Override

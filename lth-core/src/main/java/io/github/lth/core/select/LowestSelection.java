@@ -10,6 +10,9 @@ import java.util.List;
  * layers held on the host, by the rules of {@link SelectionKernel}. Ties are broken
  * deterministically: lower layer index first, then lower flat index. {@code -0.0} equals
  * {@code 0.0}. A NaN or infinite score among the eligible elements is an error naming its layer.
+ * Implementations score element {@code i} of a layer by {@link ScoredLayer#score(int)}: a layer
+ * marked {@linkplain ScoredLayer#absolute() absolute} holds weights whose magnitudes are the
+ * scores.
  *
  * <pre>{@code
  * Selection s = LowestSelections.exact().select(List.of(new ScoredLayer("fc", scores, kept)), 1000);

@@ -12,9 +12,11 @@ public final class LowestSelections {
   private LowestSelections() {}
 
   /**
-   * The fastest exact kernel on the CPU: a radix select over the scores' bit patterns that
-   * reads every score three times and uses every core. Gives exactly what {@link #sorting()}
-   * gives, ties and threshold included.
+   * The fastest exact kernel on the CPU: a sampled bracket around the wanted rank and one
+   * marking pass over the scores' bit patterns (a radix select when the bracket misses), on
+   * every core. Layers marked {@linkplain ScoredLayer#absolute() absolute} are read as |w|
+   * straight from the weights. Gives exactly what {@link #sorting()} gives, ties and threshold
+   * included.
    */
   public static LowestSelection exact() {
     return new RadixSelection(Runtime.getRuntime().availableProcessors());

@@ -24,6 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * the chosen bucket, and a marking pass. Passes run on up to {@code parallelism} slices of the
  * concatenated layers; the result never depends on the split.
  *
+ * <p>For a layer of magnitudes ({@link ScoredLayer#absolute()}) the key of {@code |w|} is the
+ * weight's bits with the sign cleared, so the passes read the weights themselves and no score
+ * array is ever made (the marking pass compares {@code Math.abs(w)}, one AND, as floats).
+ *
  * <pre>{@code
  * Selection s = new RadixSelection(2).select(layers, 5_000_000);
  * }</pre>
@@ -119,10 +123,8 @@ final class RadixSelection implements LowestSelection {
     // two order statistics of the sample, without sorting it
     int lo = rLo < 0 ? Integer.MIN_VALUE : kthLowest(sample, Math.min(rLo, m - 1) + 1);
     int hi = rHi >= m ? Integer.MAX_VALUE : kthLowest(sample, rHi + 1);
-    float loScore = lo == Integer.MIN_VALUE ? Float.NEGATIVE_INFINITY : keyToFloat(lo);
-    float hiScore = hi == Integer.MAX_VALUE ? Float.POSITIVE_INFINITY : keyToFloat(hi);
     double share = Math.min(1.0, (double) (Math.min(rHi, m) - Math.max(rLo, 0) + 1) / m);
-    run(slices, s -> s.bracket(loScore, hiScore, chosen, share));
+    run(slices, s -> s.bracket(lo, hi, chosen, share));
 
     long below = 0;
     long candidates = 0;
@@ -235,7 +237,7 @@ final class RadixSelection implements LowestSelection {
       int to = Math.min(s.length, from + SAMPLE_RUN);
       for (int i = from; i < to && got < sampleSize; i++) {
         if ((e[i >>> 6] & (1L << i)) != 0 && Float.isFinite(s[i])) {
-          keys[got++] = key(s[i]);
+          keys[got++] = key(s[i], layer.absolute());
         }
       }
     }
@@ -288,6 +290,15 @@ final class RadixSelection implements LowestSelection {
     return bits ^ ((bits >> 31) & 0x7FFFFFFF);
   }
 
+  /**
+   * The key of the score an element holding {@code value} has: {@link #key(float)} of the value,
+   * or of its magnitude when {@code absolute}. A magnitude's key is just its bits with the sign
+   * cleared (which also maps -0.0 to 0.0), so the magnitude path needs no score array at all.
+   */
+  static int key(float value, boolean absolute) {
+    return absolute ? Float.floatToRawIntBits(value) & 0x7FFFFFFF : key(value);
+  }
+
   static float keyToFloat(int key) {
     return Float.intBitsToFloat(key ^ ((key >> 31) & 0x7FFFFFFF));
   }
@@ -325,7 +336,8 @@ final class RadixSelection implements LowestSelection {
       for (int i = 0; i < s.length; i++) {
         if ((e[i >>> 6] & (1L << i)) != 0 && !Float.isFinite(s[i])) {
           return new IllegalArgumentException(String.format(
-              "layer %s holds a non-finite score (%s at flat index %s)", layer.name(), s[i], i));
+              "layer %s holds a non-finite score (%s at flat index %s)", layer.name(),
+              layer.score(i), i));
         }
       }
     }
@@ -448,6 +460,7 @@ final class RadixSelection implements LowestSelection {
     boolean overflow;
     boolean nonFinite;
     int count;
+    private int n;
     int[] positions;
     int[] keys;
     int[] rangeEnds;
@@ -459,81 +472,84 @@ final class RadixSelection implements LowestSelection {
     }
 
     /**
-     * Marks the eligible elements scoring below {@code lo} as chosen and gathers those in
-     * {@code [lo, hi]}. Gives up (overflow) past an eighth of the slice, where ties crowd the
-     * bracket and the radix path is cheaper. Plain float comparisons already treat -0.0 as 0.0
-     * and are cheaper than keys; {@code x - x} is 0 for every finite x and NaN otherwise, so one
-     * sum per word flags a word that may hold a non-finite score (eligible or not: the caller
-     * checks).
+     * Marks the eligible elements whose key is below {@code lo} as chosen and gathers those in
+     * {@code [lo, hi]} ({@code lo = Integer.MIN_VALUE}: nothing below; {@code hi =
+     * Integer.MAX_VALUE}: no upper bound). Gives up (overflow) past an eighth of the slice,
+     * where ties crowd the bracket and the radix path is cheaper. Also flags (in {@code
+     * nonFinite}) that some element of the slice, eligible or not, may hold a non-finite score;
+     * the caller checks.
      */
-    void bracket(float lo, float hi, long[][] chosen, double share) {
+    void bracket(int lo, int hi, long[][] chosen, double share) {
       long cap = (size >>> 3) + 4096;
-      int capacity = (int) Math.min(cap, (long) (2 * share * size) + 64);
+      // the expected candidates and a quarter more; rarely grown. A new array is zeroed, i.e.
+      // touched, in full, and on a fresh heap every touched page costs a page fault
+      int capacity = (int) Math.min(cap, (long) (1.25 * share * size) + 1024);
       positions = new int[capacity];
       keys = new int[capacity];
       rangeEnds = new int[ranges.size()];
+      // plain float comparisons already treat -0.0 as 0.0 and are cheaper than keys
+      float loScore = lo == Integer.MIN_VALUE ? Float.NEGATIVE_INFINITY : keyToFloat(lo);
+      float hiScore = hi == Integer.MAX_VALUE ? Float.POSITIVE_INFINITY : keyToFloat(hi);
       long less = 0;
       boolean bad = false;
-      int n = 0;
+      n = 0;
       for (int r = 0; r < ranges.size(); r++) {
         int[] range = ranges.get(r);
-        float[] s = layers.get(r).scores();
-        long[] e = layers.get(r).eligible();
+        ScoredLayer layer = layers.get(r);
+        float[] s = layer.scores();
+        long[] e = layer.eligible();
         long[] out = chosen[range[0]];
+        boolean abs = layer.absolute();
         int from = range[1];
         int to = range[2];
         for (int w = from >>> 6, base = w << 6; base < to; w++, base += 64) {
           long bits = e[w] & tail(base, to);
           if (bits == 0) {
-            continue;
+            continue;   // nothing eligible: the word is not even read
           }
-          long lt = 0;
-          long le = 0;
-          float nan = 0;
-          if (base + 64 <= to) {
-            for (int j = 0; j < 64; j += 4) {
-              float x0 = s[base + j];
-              float x1 = s[base + j + 1];
-              float x2 = s[base + j + 2];
-              float x3 = s[base + j + 3];
-              long below4 = (x0 < lo ? 1L : 0L) | (x1 < lo ? 2L : 0L) | (x2 < lo ? 4L : 0L)
-                  | (x3 < lo ? 8L : 0L);
-              long upTo4 = (x0 <= hi ? 1L : 0L) | (x1 <= hi ? 2L : 0L) | (x2 <= hi ? 4L : 0L)
-                  | (x3 <= hi ? 8L : 0L);
-              lt |= below4 << j;
-              le |= upTo4 << j;
-              nan += (x0 - x0) + (x1 - x1) + (x2 - x2) + (x3 - x3);
-            }
-          } else {
+          long lt;
+          long le;
+          if (base + 64 > to) {
+            lt = 0;
+            le = 0;
+            float nan = 0;
             for (int i = base, j = 0; i < to; i++, j++) {
-              float x = s[i];
-              lt |= (x < lo ? 1L : 0L) << j;
-              le |= (x <= hi ? 1L : 0L) << j;
+              float x = abs ? Math.abs(s[i]) : s[i];
+              lt |= (x < loScore ? 1L : 0L) << j;
+              le |= (x <= hiScore ? 1L : 0L) << j;
               nan += x - x;
             }
+            bad |= nan != 0;
+          } else {
+            lt = 0;
+            le = 0;
+            float nan = 0;
+            // |w| is one AND; the JIT moves the invariant test out of the loop. Float compares
+            // beat comparing the sign-cleared bits as ints here (measured: 39 against 47 ms of
+            // CPU for ResNet-50 on one thread): both are bound by operations, not by memory
+            for (int j = 0; j < 64; j += 4) {
+              float x0 = abs ? Math.abs(s[base + j]) : s[base + j];
+              float x1 = abs ? Math.abs(s[base + j + 1]) : s[base + j + 1];
+              float x2 = abs ? Math.abs(s[base + j + 2]) : s[base + j + 2];
+              float x3 = abs ? Math.abs(s[base + j + 3]) : s[base + j + 3];
+              long below4 = (x0 < loScore ? 1L : 0L) | (x1 < loScore ? 2L : 0L)
+                  | (x2 < loScore ? 4L : 0L) | (x3 < loScore ? 8L : 0L);
+              long upTo4 = (x0 <= hiScore ? 1L : 0L) | (x1 <= hiScore ? 2L : 0L)
+                  | (x2 <= hiScore ? 4L : 0L) | (x3 <= hiScore ? 8L : 0L);
+              lt |= below4 << j;
+              le |= upTo4 << j;
+              // x - x is 0 for every finite x and NaN otherwise: one flag per word
+              nan += (x0 - x0) + (x1 - x1) + (x2 - x2) + (x3 - x3);
+            }
+            bad |= nan != 0;
           }
-          bad |= nan != 0;
           lt &= bits;
           out[w] = lt;
           less += Long.bitCount(lt);
           long c = le & ~lt & bits;
-          if (c != 0) {
-            int add = Long.bitCount(c);
-            if (n + add > cap) {
-              overflow = true;
-              return;
-            }
-            if (n + add > positions.length) {
-              int grown = (int) Math.min(cap, Math.max(2L * positions.length, n + add));
-              positions = Arrays.copyOf(positions, grown);
-              keys = Arrays.copyOf(keys, grown);
-            }
-            while (c != 0) {
-              int i = base + Long.numberOfTrailingZeros(c);
-              c &= c - 1;
-              positions[n] = i;
-              keys[n++] = key(s[i]);
-            }
+          if (c != 0 && !gather(s, abs, base, c, cap)) {
+            overflow = true;
+            return;
           }
         }
         rangeEnds[r] = n;
@@ -543,6 +559,25 @@ final class RadixSelection implements LowestSelection {
       nonFinite = bad;
     }
 
+    /** Appends the candidates {@code c} of the word at {@code base}; false past {@code cap}. */
+    private boolean gather(float[] s, boolean abs, int base, long c, long cap) {
+      int add = Long.bitCount(c);
+      if (n + add > cap) {
+        return false;
+      }
+      if (n + add > positions.length) {
+        int grown = (int) Math.min(cap, Math.max(2L * positions.length, n + add));
+        positions = Arrays.copyOf(positions, grown);
+        keys = Arrays.copyOf(keys, grown);
+      }
+      while (c != 0) {
+        int i = base + Long.numberOfTrailingZeros(c);
+        c &= c - 1;
+        positions[n] = i;
+        keys[n++] = key(s[i], abs);
+      }
+      return true;
+    }
     /** Marks this slice's candidates below the threshold and ties while any are left. */
     long markCandidates(int threshold, long ties, long[][] chosen) {
       int c = 0;
@@ -581,19 +616,20 @@ final class RadixSelection implements LowestSelection {
         int[] range = ranges.get(r);
         float[] s = layers.get(r).scores();
         long[] e = layers.get(r).eligible();
+        boolean abs = layers.get(r).absolute();
         int from = range[1];
         int to = range[2];
         for (int w = from >>> 6, base = w << 6; base < to; w++, base += 64) {
           long bits = e[w] & tail(base, to);
           if (bits == -1L) {
             for (int i = base; i < base + 64; i++) {
-              count(h, key(s[i]), low, top);
+              count(h, key(s[i], abs), low, top);
             }
           } else {
             while (bits != 0) {
               int i = base + Long.numberOfTrailingZeros(bits);
               bits &= bits - 1;
-              count(h, key(s[i]), low, top);
+              count(h, key(s[i], abs), low, top);
             }
           }
         }
@@ -615,6 +651,7 @@ final class RadixSelection implements LowestSelection {
         int l = range[0];
         float[] s = layers.get(r).scores();
         long[] e = layers.get(r).eligible();
+        boolean abs = layers.get(r).absolute();
         long[] lt = chosen[l];
         long[] eq = equal[l];
         int from = range[1];
@@ -628,7 +665,7 @@ final class RadixSelection implements LowestSelection {
           long same = 0;
           int end = Math.min(to, base + 64);
           for (int i = base; i < end; i++) {
-            int k = key(s[i]);
+            int k = key(s[i], abs);
             long bit = 1L << i;
             less |= k < threshold ? bit : 0L;
             same |= k == threshold ? bit : 0L;

@@ -20,8 +20,12 @@ final class SortingSelection implements LowestSelection {
     for (int l = 0; l < layers.size(); l++) {
       ScoredLayer layer = layers.get(l);
       chosen[l] = new long[layer.eligible().length];
-      scoreOf.add(layer.scores());
-      float[] s = layer.scores();
+      // materialized scores: this reference must not share the fast kernels' on-the-fly |w|
+      float[] s = new float[layer.size()];
+      for (int i = 0; i < s.length; i++) {
+        s[i] = layer.score(i);
+      }
+      scoreOf.add(s);
       for (int i = 0; i < s.length; i++) {
         if ((layer.eligible()[i >>> 6] & (1L << i)) != 0) {
           checkArgument(Float.isFinite(s[i]), "layer %s holds a non-finite score (%s at flat index %s)",

@@ -238,6 +238,97 @@ class LowestSelectionTest {
     assertThat(RadixSelection.key(-0.0f)).isEqualTo(RadixSelection.key(0.0f));
   }
 
+  @Test
+  void magnitudesReadOnTheFlyMatchTheReferenceOnMaterializedMagnitudes() {
+    SplittableRandom rng = new SplittableRandom(1312);
+    for (int c = 0; c < 250; c++) {
+      // signed values of every kind: ties of -x and x, ±0.0, subnormals of both signs
+      List<ScoredLayer> signed = randomLayers(rng, 1 + rng.nextInt(6), 3000);
+      List<ScoredLayer> onTheFly = new ArrayList<>();
+      List<ScoredLayer> materialized = new ArrayList<>();
+      for (ScoredLayer l : signed) {
+        onTheFly.add(ScoredLayer.magnitudes(l.name(), l.scores(), l.eligible()));
+        materialized.add(new ScoredLayer(l.name(), abs(l.scores()), l.eligible()));
+      }
+      long eligible = eligibleCount(signed);
+      for (long count : counts(rng, eligible)) {
+        Selection expected = LowestSelections.sorting().select(materialized, count);
+        for (LowestSelection kernel : allKernels()) {
+          assertSame(kernel.select(onTheFly, count), expected, "case " + c + " count " + count);
+        }
+      }
+    }
+  }
+
+  @Test
+  void magnitudesOfLargeInputsSplitAcrossThreadsGiveTheReferenceAnswer() {
+    SplittableRandom rng = new SplittableRandom(5);
+    List<ScoredLayer> onTheFly = new ArrayList<>();
+    List<ScoredLayer> materialized = new ArrayList<>();
+    int[] sizes = {200_003, 64, 0, 130_000, 77};
+    for (int l = 0; l < sizes.length; l++) {
+      Values kind = l == 3 ? Values.TIES : Values.GAUSSIAN;
+      float[] w = values(rng, kind, sizes[l]);
+      long[] e = eligibility(rng, l == 1 ? Eligibility.WORDS : l == 3 ? Eligibility.RANDOM
+          : Eligibility.ALL, sizes[l]);
+      onTheFly.add(ScoredLayer.magnitudes("w" + l, w, e));
+      materialized.add(new ScoredLayer("w" + l, abs(w), e));
+    }
+    long eligible = eligibleCount(onTheFly);
+    RadixSelection twoThreads = new RadixSelection(2, 0, 1 << 15, 1 << 17);
+    for (long count : new long[] {1, Math.round(0.2 * eligible), Math.round(0.9 * eligible),
+        eligible}) {
+      Selection expected = LowestSelections.sorting().select(materialized, count);
+      assertSame(LowestSelections.exact().select(onTheFly, count), expected, "count " + count);
+      assertSame(twoThreads.select(onTheFly, count), expected, "count " + count);
+    }
+    assertThat(twoThreads.bracketHits.get()).isPositive();
+  }
+
+  @Test
+  void magnitudesTieAcrossSignsAndZeroesAndKeepSubnormalOrder() {
+    float[] w = {-1f, 1f, -0.0f, 0.0f, -Float.MIN_VALUE, 1e-40f, -1e-40f, 2f, -0.5f};
+    List<ScoredLayer> layers = List.of(ScoredLayer.magnitudes("fc", w, new long[] {0x1FFL}));
+    for (LowestSelection kernel : allKernels()) {
+      // |−0.0| ties |0.0| (index 2 first); then MIN_VALUE, then the two 1e-40s in index order
+      assertThat(kernel.select(layers, 1).chosen()[0]).containsExactly(0b000000100L);
+      assertThat(Float.floatToRawIntBits(kernel.select(layers, 2).threshold())).isZero();
+      assertThat(kernel.select(layers, 3).threshold()).isEqualTo(Float.MIN_VALUE);
+      assertThat(kernel.select(layers, 4).chosen()[0]).containsExactly(0b000111100L);
+      assertThat(kernel.select(layers, 5).chosen()[0]).containsExactly(0b001111100L);
+      assertThat(kernel.select(layers, 5).threshold()).isEqualTo(1e-40f);
+      // -0.5 next, then -1 before 1 by index although both have |w| = 1
+      assertThat(kernel.select(layers, 7).chosen()[0]).containsExactly(0b101111101L);
+      assertThat(kernel.select(layers, 7).threshold()).isEqualTo(1f);
+    }
+  }
+
+  @Test
+  void nonFiniteWeightsOfAMagnitudeLayerNameTheLayerAndIndex() {
+    float[] bad = new float[130];
+    bad[129] = Float.NEGATIVE_INFINITY;
+    bad[70] = -Float.NaN;
+    long[] all = {-1L, -1L, 0b11L};
+    long[] skip70 = {-1L, -1L & ~(1L << 6), 0b11L};
+    for (LowestSelection kernel : allKernels()) {
+      assertThatThrownBy(() -> kernel.select(List.of(ScoredLayer.magnitudes("ok",
+          new float[] {1, -2}, new long[] {3}), ScoredLayer.magnitudes("conv2.weight", bad, all)),
+          1))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("layer conv2.weight holds a non-finite score (NaN at flat index 70)");
+      // the score of -inf is |−inf| = Infinity, as a materialized |w| would say
+      assertThatThrownBy(() -> kernel.select(List.of(
+          ScoredLayer.magnitudes("conv2.weight", bad, skip70)), 1))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("layer conv2.weight holds a non-finite score (Infinity at flat index 129)");
+      // ineligible non-finite weights are never looked at
+      Selection s = kernel.select(List.of(ScoredLayer.magnitudes("fc",
+          new float[] {Float.NaN, -3f, Float.NEGATIVE_INFINITY, 2f}, new long[] {0b1010L})), 1);
+      assertThat(s.chosen()[0]).containsExactly(0b1000L);
+      assertThat(s.threshold()).isEqualTo(2f);
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   private static List<LowestSelection> allKernels() {
@@ -285,6 +376,14 @@ class LowestSelectionTest {
       last = best == 0 ? 0.0f : best;
     }
     return new Selection(last, chosen);
+  }
+
+  private static float[] abs(float[] v) {
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = Math.abs(v[i]);
+    }
+    return out;
   }
 
   private static boolean isSet(long[] words, int i) {
