@@ -12,10 +12,11 @@
  * }</pre>
  *
  * <p>The mask math is plain Java: masks are bit words, set algebra and counting run a word at a
- * time, and the global threshold is an exact selection kernel ({@code select}). The JMH
- * benchmarks in lth-benchmarks measured ND4J's sort-based threshold at about 100 times slower
- * than the plain-Java kernel on ResNet-50-sized inputs, and ND4J's .npz reader rejected bool and
- * big-endian arrays and read truncated files without an error, so lth-core does not depend on
- * ND4J (lth-benchmarks keeps it as a peer).
+ * time, the global threshold is an exact selection kernel ({@code select}) that reads |w| straight
+ * from the weights for magnitude pruning, and {@link io.github.lth.core.Mask#applyTo} clears
+ * pruned floats a mask byte at a time. lth-benchmarks measures every kernel (threshold, apply,
+ * count, IoU) against ND4J and numpy in one run; ND4J was slower for each of them (its README
+ * has the table), so ND4J is only an optional dependency, used by the INDArray interop in
+ * {@code nd4j}. Weights larger than the heap are pruned by {@code scale.StreamingPruner}.
  */
 package io.github.lth.core;
