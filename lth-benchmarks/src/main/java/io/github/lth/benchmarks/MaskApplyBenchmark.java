@@ -3,7 +3,6 @@ package io.github.lth.benchmarks;
 import io.github.lth.core.Mask;
 import io.github.lth.core.Pruner;
 import io.github.lth.core.Subnetwork;
-import io.github.lth.core.Weights;
 import io.github.lth.core.prune.PruningCriteria;
 import io.github.lth.core.prune.PruningScope;
 import java.util.ArrayList;
@@ -70,14 +69,9 @@ public class MaskApplyBenchmark {
       Map<String, long[]> shapes = Models.shapes(model);
       names = new ArrayList<>(shapes.keySet());
       weights = Models.gaussian(shapes, 42);
-      Weights.Builder b = Weights.builder();
-      int l = 0;
-      for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-        b.put(e.getKey(), e.getValue(), weights[l++]);
-      }
       Mask dense = Mask.dense(shapes);
       mask = Pruner.pruneTo(dense,
-          PruningCriteria.random(7).score(Subnetwork.of(dense, b.build())), PruningScope.GLOBAL,
+          PruningCriteria.random(7).score(Subnetwork.of(dense, Models.weights(shapes, weights))), PruningScope.GLOBAL,
           0.8);
       keep = new boolean[names.size()][];
       keepFloats = new float[names.size()][];
@@ -100,15 +94,7 @@ public class MaskApplyBenchmark {
 
     @Setup(Level.Invocation)
     public void copy(Model m) {
-      if (values == null) {
-        values = new float[m.weights.length][];
-        for (int l = 0; l < values.length; l++) {
-          values[l] = new float[m.weights[l].length];
-        }
-      }
-      for (int l = 0; l < values.length; l++) {
-        System.arraycopy(m.weights[l], 0, values[l], 0, values[l].length);
-      }
+      values = Models.copyInto(values, m.weights);
     }
   }
 

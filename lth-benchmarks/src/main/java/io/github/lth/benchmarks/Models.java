@@ -2,6 +2,7 @@ package io.github.lth.benchmarks;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.github.lth.core.Weights;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -108,6 +109,34 @@ public final class Models {
     }
     if (!current.isEmpty() || out.isEmpty()) {
       out.add(current);
+    }
+    return out;
+  }
+
+  /** The tensors as {@code Weights} (copies), in the shapes' order. */
+  public static Weights weights(Map<String, long[]> shapes, float[][] values) {
+    Weights.Builder b = Weights.builder();
+    int l = 0;
+    for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+      b.put(e.getKey(), e.getValue(), values[l++]);
+    }
+    return b.build();
+  }
+
+  /**
+   * Copies {@code from} into {@code into}, allocating it on first use; the in-place kernels
+   * get a fresh copy of the weights before every call this way.
+   */
+  public static float[][] copyInto(float[][] into, float[][] from) {
+    float[][] out = into;
+    if (out == null) {
+      out = new float[from.length][];
+      for (int l = 0; l < out.length; l++) {
+        out[l] = new float[from[l].length];
+      }
+    }
+    for (int l = 0; l < out.length; l++) {
+      System.arraycopy(from[l], 0, out[l], 0, out[l].length);
     }
     return out;
   }

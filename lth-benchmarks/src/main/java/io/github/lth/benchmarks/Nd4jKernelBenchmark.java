@@ -110,12 +110,7 @@ public class Nd4jKernelBenchmark {
       Map<String, long[]> shapes = Models.shapes(model);
       names = new ArrayList<>(shapes.keySet());
       weights = Models.gaussian(shapes, 42);
-      Weights.Builder b = Weights.builder();
-      int l = 0;
-      for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-        b.put(e.getKey(), e.getValue(), weights[l++]);
-      }
-      Weights w = b.build();
+      Weights w = Models.weights(shapes, weights);
       flatWeights = flat(Nd4jArrays.toArrays(w).values());
       k = Math.round(0.2 * w.totalSize());
       scratch = new Scratch(flatWeights.length());

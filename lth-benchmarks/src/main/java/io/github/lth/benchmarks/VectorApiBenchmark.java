@@ -124,15 +124,7 @@ public class VectorApiBenchmark {
 
     @Setup(Level.Invocation)
     public void copy(Model m) {
-      if (values == null) {
-        values = new float[m.weights.length][];
-        for (int l = 0; l < values.length; l++) {
-          values[l] = new float[m.weights[l].length];
-        }
-      }
-      for (int l = 0; l < values.length; l++) {
-        System.arraycopy(m.weights[l], 0, values[l], 0, values[l].length);
-      }
+      values = Models.copyInto(values, m.weights);
     }
   }
 
