@@ -50,26 +50,19 @@ public final class Pruner {
   public static Mask prune(Mask current, Scores scores, PruningScope scope,
       PruningSchedule schedule, int round, LowestSelection kernel) {
     checkScoresFit(current, scores);
-    List<String> layers = current.layers();
-    List<ScoredLayer> input = new ArrayList<>(layers.size());
-    for (String layer : layers) {
-      input.add(new ScoredLayer(layer, scores.raw(layer), current.words(layer),
-          scores.magnitudes()));
+    List<float[]> raw = new ArrayList<>();
+    for (String layer : current.layers()) {
+      raw.add(scores.raw(layer));
     }
-    long[] counts = counts(current, scope, schedule, round);
-    long[][] chosen = new long[layers.size()][];
-    if (scope == PruningScope.GLOBAL) {
-      chosen = kernel.select(input, counts[0]).chosen();
-    } else {
-      for (int l = 0; l < layers.size(); l++) {
-        chosen[l] = kernel.select(List.of(input.get(l)), counts[l]).chosen()[0];
+    boolean absolute = scores.magnitudes();
+    SelectionKernel<float[]> scored = (names, arrays, eligible, count) -> {
+      List<ScoredLayer> input = new ArrayList<>(names.size());
+      for (int l = 0; l < names.size(); l++) {
+        input.add(new ScoredLayer(names.get(l), arrays.get(l), eligible.get(l), absolute));
       }
-    }
-    List<long[]> kept = new ArrayList<>(layers.size());
-    for (ScoredLayer layer : input) {
-      kept.add(layer.eligible());
-    }
-    return next(current, kept, chosen);
+      return kernel.select(input, count);
+    };
+    return prune(current, raw, scope, schedule, round, scored);
   }
 
   /**
@@ -97,12 +90,6 @@ public final class Pruner {
             List.of(kept.get(l)), counts[l]).chosen()[0];
       }
     }
-    return next(current, kept, chosen);
-  }
-
-  /** What {@code kept} (fresh copies of the current words, reused here) keeps, less the chosen. */
-  private static Mask next(Mask current, List<long[]> kept, long[][] chosen) {
-    List<String> layers = current.layers();
     Mask.Builder b = Mask.builder();
     for (int l = 0; l < layers.size(); l++) {
       long[] words = kept.get(l);
