@@ -48,25 +48,34 @@ final class ArrayData {
     while (done < n) {
       ByteBuffer buf = r.fill();
       int k = buf.remaining() / t.itemSize();
-      if (t.itemSize() == 4) {
-        buf.asFloatBuffer().get(out, done, k);
-      } else if (t.itemSize() == 2) {
-        widen(buf.asShortBuffer(), t, out, done, k);
-      } else {
-        DoubleBuffer d = buf.asDoubleBuffer();
-        for (int i = 0; i < k; i++) {
-          out[done + i] = (float) d.get(i);
-        }
-      }
-      buf.position(buf.position() + k * t.itemSize());
+      decodeFloats(buf, t, out, done, k);
       done += k;
     }
     r.finish();
     return h.fortranOrder() ? fortranToC(out, h.shape()) : out;
   }
 
+  /**
+   * Decodes {@code k} values of the float type {@code t} from {@code src} (already in the data's
+   * byte order) into float32 {@code dst[off..]}, and moves {@code src} past them.
+   */
+  static void decodeFloats(ByteBuffer src, Dtype t, float[] dst, int off, int k) {
+    switch (t.itemSize()) {
+      case 4 -> src.asFloatBuffer().get(dst, off, k);
+      case 2 -> widen(src.asShortBuffer(), t, dst, off, k);
+      case 8 -> {
+        DoubleBuffer d = src.asDoubleBuffer();
+        for (int i = 0; i < k; i++) {
+          dst[off + i] = (float) d.get(i);
+        }
+      }
+      default -> throw new AssertionError(t);
+    }
+    src.position(src.position() + k * t.itemSize());
+  }
+
   /** Widens {@code k} float16 or bfloat16 values of {@code src} into {@code out[at..]}. */
-  static void widen(ShortBuffer src, Dtype t, float[] out, int at, int k) {
+  private static void widen(ShortBuffer src, Dtype t, float[] out, int at, int k) {
     if (t.kind() == 'B') {
       for (int i = 0; i < k; i++) {
         out[at + i] = HalfFloats.bfloat16ToFloat(src.get(i));

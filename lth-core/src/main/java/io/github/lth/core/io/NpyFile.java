@@ -1,5 +1,6 @@
 package io.github.lth.core.io;
 
+import com.google.common.io.CountingInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,10 +32,10 @@ final class NpyFile {
    */
   static Layout layout(Path file) throws IOException {
     Npz.checkReadable(file);
-    try (InputStream raw = Files.newInputStream(file);
-        CountingStream in = new CountingStream(raw)) {
+    try (CountingInputStream in = new CountingInputStream(
+        new BufferedInputStream(Files.newInputStream(file), 4096))) {
       NpyHeader header = NpyHeader.read(in);
-      long start = in.count;
+      long start = in.getCount();
       long available = Files.size(file) - start;
       if (header.dataBytes() > available) {
         throw new NpyFormatException("is truncated: its header promises " + header.dataBytes()
@@ -70,39 +71,6 @@ final class NpyFile {
       throw Npz.fail(file, Errors.describe(e), e);
     } catch (IllegalArgumentException e) {
       throw Npz.fail(file, Errors.oneLine(String.valueOf(e.getMessage())), e);
-    }
-  }
-
-  /** Counts the header bytes read, byte by byte (the header is small). */
-  private static final class CountingStream extends InputStream {
-    private final InputStream in;
-    private long count;
-
-    CountingStream(InputStream in) {
-      this.in = new BufferedInputStream(in, 4096);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
     }
   }
 }

@@ -53,23 +53,7 @@ final class Npz {
     checkReadable(file);
     ZipFile zip = open(file);
     try (zip) {
-      List<ZipEntry> entries = new ArrayList<>();
-      Set<String> keys = new HashSet<>();
-      for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
-        ZipEntry entry = e.nextElement();
-        String name = entry.getName();
-        if (entry.isDirectory() || !name.endsWith(SUFFIX)) {
-          throw fail(file, "entry '" + Errors.shown(name) + "' is not a .npy array");
-        }
-        String key = keyOf(entry);
-        if (key.isEmpty()) {
-          throw fail(file, "entry '" + Errors.shown(name) + "' has an empty key");
-        }
-        if (!keys.add(key)) {
-          throw fail(file, "key '" + Errors.shown(key) + "' appears twice");
-        }
-        entries.add(entry);
-      }
+      List<ZipEntry> entries = arrayEntries(file, zip);
       long fileSize = Files.size(file);
       for (ZipEntry entry : entries) {
         checkSizes(file, entry, fileSize);
@@ -81,6 +65,33 @@ final class Npz {
       }
       throw fail(file, Errors.describe(e), e);
     }
+  }
+
+  /**
+   * The archive's entries in order, checked to be {@code KEY.npy} arrays with distinct,
+   * non-empty keys.
+   *
+   * @throws IOException one line, starting {@code cannot read FILE:} and naming the entry
+   */
+  static List<ZipEntry> arrayEntries(Path file, ZipFile zip) throws IOException {
+    List<ZipEntry> entries = new ArrayList<>();
+    Set<String> keys = new HashSet<>();
+    for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
+      ZipEntry entry = e.nextElement();
+      String name = entry.getName();
+      if (entry.isDirectory() || !name.endsWith(SUFFIX)) {
+        throw fail(file, "entry '" + Errors.shown(name) + "' is not a .npy array");
+      }
+      String key = keyOf(entry);
+      if (key.isEmpty()) {
+        throw fail(file, "entry '" + Errors.shown(name) + "' has an empty key");
+      }
+      if (!keys.add(key)) {
+        throw fail(file, "key '" + Errors.shown(key) + "' appears twice");
+      }
+      entries.add(entry);
+    }
+    return entries;
   }
 
   /**
@@ -130,7 +141,7 @@ final class Npz {
     }
   }
 
-  private static String keyOf(ZipEntry entry) {
+  static String keyOf(ZipEntry entry) {
     String name = entry.getName();
     return name.substring(0, name.length() - SUFFIX.length());
   }

@@ -12,11 +12,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Enumeration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -134,17 +131,8 @@ public final class TensorFile implements Closeable {
       } catch (IOException | RuntimeException e) {
         stored = Map.of(); // ZipFile reads the archive: its entries are then read in order
       }
-      Set<String> keys = new HashSet<>();
-      for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
-        ZipEntry entry = e.nextElement();
-        String name = entry.getName();
-        if (entry.isDirectory() || !name.endsWith(".npy")) {
-          throw Npz.fail(file, "entry '" + Errors.shown(name) + "' is not a .npy array");
-        }
-        String key = name.substring(0, name.length() - 4);
-        if (key.isEmpty() || !keys.add(key)) {
-          throw Npz.fail(file, "key '" + Errors.shown(key) + "' is empty or appears twice");
-        }
+      for (ZipEntry entry : Npz.arrayEntries(file, zip)) {
+        String key = Npz.keyOf(entry);
         NpyHeader header;
         long headerBytes;
         try (CountingInputStream in = new CountingInputStream(zip.getInputStream(entry))) {
@@ -158,7 +146,7 @@ public final class TensorFile implements Closeable {
         } catch (NpyFormatException ex) {
           throw Npz.fail(file, "key '" + Errors.shown(key) + "' " + ex.getMessage(), ex);
         }
-        Long offset = entry.getMethod() == ZipEntry.STORED ? stored.get(name) : null;
+        Long offset = entry.getMethod() == ZipEntry.STORED ? stored.get(entry.getName()) : null;
         if (offset != null && offset + headerBytes + header.dataBytes() <= channel.size()) {
           // stored: the data lies in the file as it is, so it maps like a .npy
           f.tensors.add(f.new Tensor(key, header, offset + headerBytes, null));
@@ -203,16 +191,29 @@ public final class TensorFile implements Closeable {
    */
   public String whyNotReadable() {
     for (Tensor t : tensors) {
-      Dtype d = t.header.dtype();
-      if (!d.isWeightFloat()) {
-        return "key '" + Errors.shown(t.name()) + "' has dtype '" + Errors.shown(d.descr())
-            + "', not a float type";
-      }
-      if (t.header.fortranOrder() && t.header.shape().length > 1) {
-        return "key '" + Errors.shown(t.name()) + "' is in Fortran order";
+      String why = t.whyNotReadable();
+      if (why != null) {
+        return why;
       }
     }
     return null;
+  }
+
+  /**
+   * Checks that every tensor can be read here.
+   *
+   * @throws IOException {@code cannot read FILE: } {@link #whyNotReadable()} and what is needed
+   */
+  public void checkReadable() throws IOException {
+    String why = whyNotReadable();
+    if (why != null) {
+      throw notReadable(why);
+    }
+  }
+
+  private IOException notReadable(String why) {
+    return Npz.fail(path, why + "; weights must be C-order float16, bfloat16, float32 or"
+        + " float64 to be read without loading them");
   }
 
   @Override
@@ -316,40 +317,33 @@ public final class TensorFile implements Closeable {
         }
       }
       buf.flip();
-      decode(buf, header.dtype(), dst, off, len);
+      ArrayData.decodeFloats(buf, header.dtype(), dst, off, len);
     }
 
     private void check() throws IOException {
-      Dtype d = header.dtype();
-      if (!d.isWeightFloat() || (header.fortranOrder() && header.shape().length > 1)) {
-        throw Npz.fail(path, whyNotReadable() + "; weights must be C-order float16, bfloat16,"
-            + " float32 or float64 to be read without loading them");
+      String why = whyNotReadable();
+      if (why != null) {
+        throw notReadable(why);
       }
+    }
+
+    /** Why this tensor cannot be read as floats here, naming it; null when it can. */
+    private String whyNotReadable() {
+      Dtype d = header.dtype();
+      if (!d.isWeightFloat()) {
+        return "key '" + Errors.shown(name) + "' has dtype '" + Errors.shown(d.descr())
+            + "', not a float type";
+      }
+      if (header.fortranOrder() && header.shape().length > 1) {
+        return "key '" + Errors.shown(name) + "' is in Fortran order";
+      }
+      return null;
     }
 
     @Override
     public String toString() {
       return name + " " + dtype() + " " + Shapes.format(header.shape());
     }
-  }
-
-  /**
-   * Decodes {@code k} values of type {@code t} from {@code src} (in the file's byte order) into
-   * {@code dst[off..]} and moves past them.
-   */
-  static void decode(ByteBuffer src, Dtype t, float[] dst, int off, int k) {
-    switch (t.itemSize()) {
-      case 4 -> src.asFloatBuffer().get(dst, off, k);
-      case 2 -> ArrayData.widen(src.asShortBuffer(), t, dst, off, k);
-      case 8 -> {
-        var d = src.asDoubleBuffer();
-        for (int i = 0; i < k; i++) {
-          dst[off + i] = (float) d.get(i);
-        }
-      }
-      default -> throw new AssertionError(t);
-    }
-    src.position(src.position() + k * t.itemSize());
   }
 
   /** Walks a tensor through memory-mapped windows of at most {@code windowBytes}. */
@@ -384,7 +378,7 @@ public final class TensorFile implements Closeable {
         window.order(tensor.header.dtype().order());
       }
       int k = Math.min(len, window.remaining() / tensor.itemSize());
-      decode(window, tensor.header.dtype(), dst, off, k);
+      ArrayData.decodeFloats(window, tensor.header.dtype(), dst, off, k);
       next += k;
       return k;
     }
@@ -429,7 +423,7 @@ public final class TensorFile implements Closeable {
         }
       }
       int k = (int) Math.min(Math.min(len, buf.remaining() / item), left);
-      decode(buf, tensor.header.dtype(), dst, off, k);
+      ArrayData.decodeFloats(buf, tensor.header.dtype(), dst, off, k);
       left -= k;
       return k;
     }

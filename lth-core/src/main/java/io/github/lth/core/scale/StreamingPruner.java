@@ -252,11 +252,7 @@ public final class StreamingPruner {
     }
 
     Result run(Path out, Options options, Progress progress) throws IOException {
-      String why = file.whyNotReadable();
-      if (why != null) {
-        throw new IOException("cannot read " + file.path() + ": " + why + "; weights must be"
-            + " C-order float16, bfloat16, float32 or float64 to be read without loading them");
-      }
+      file.checkReadable();
       int passes = firstPass(options, progress);
       List<MaskIO.StreamedLayer> layers = new ArrayList<>();
       long[] kept = new long[tensors.size()];
@@ -319,7 +315,7 @@ public final class StreamingPruner {
                     values[j], index + j));
               }
               long at = index + j;
-              if (g >= 0 && (words == null || (words[(int) (at >>> 6)] >>> at & 1) != 0)) {
+              if (g >= 0 && isEligible(words, at)) {
                 keys[m++] = k;
               }
             }
@@ -383,7 +379,7 @@ public final class StreamingPruner {
             int m = 0;
             for (int j = 0; j < n; j++) {
               long at = index + j;
-              if (words == null || (words[(int) (at >>> 6)] >>> at & 1) != 0) {
+              if (isEligible(words, at)) {
                 keys[m++] = MagnitudeKeys.key(buf[j]);
               }
             }
@@ -404,9 +400,11 @@ public final class StreamingPruner {
      * larger than the candidate buffer and can be sampled, else around everything.
      */
     private GroupScan newScan(int g, Options options) throws IOException {
+      List<Integer> memberIndices = new ArrayList<>();
       List<TensorFile.Tensor> members = new ArrayList<>();
       for (int i : prunable) {
         if (groupOf[i] == g) {
+          memberIndices.add(i);
           members.add(tensors.get(i));
         }
       }
@@ -419,7 +417,7 @@ public final class StreamingPruner {
       if (!members.stream().allMatch(TensorFile.Tensor::randomAccess)) {
         return new GroupScan();
       }
-      int[] sample = sample(g, members, options);
+      int[] sample = sample(g, memberIndices, options);
       if (sample.length == 0) {
         return new GroupScan();
       }
@@ -435,9 +433,8 @@ public final class StreamingPruner {
     }
 
     /** Keys of eligible weights at random positions of the group, a few contiguous at a time. */
-    private int[] sample(int g, List<TensorFile.Tensor> members, Options options)
-        throws IOException {
-      long total = members.stream().mapToLong(TensorFile.Tensor::size).sum();
+    private int[] sample(int g, List<Integer> members, Options options) throws IOException {
+      long total = members.stream().mapToLong(i -> tensors.get(i).size()).sum();
       SplittableRandom random = new SplittableRandom(options.seed() + g);
       int blocks = Math.max(1, options.sampleSize() / SAMPLE_BLOCK);
       long[] starts = new long[blocks];
@@ -451,25 +448,29 @@ public final class StreamingPruner {
       int member = 0;
       long base = 0;
       for (long start : starts) {
-        while (start >= base + members.get(member).size()) {
-          base += members.get(member++).size();
+        while (start >= base + tensors.get(members.get(member)).size()) {
+          base += tensors.get(members.get(member++)).size();
         }
-        TensorFile.Tensor t = members.get(member);
+        TensorFile.Tensor t = tensors.get(members.get(member));
         long from = start - base;
         int len = (int) Math.min(SAMPLE_BLOCK, t.size() - from);
         t.read(from, buf, 0, len);
-        long[] words = eligible[tensors.indexOf(t)];
+        long[] words = eligible[members.get(member)];
         for (int j = 0; j < len; j++) {
           long at = from + j;
           int k = MagnitudeKeys.key(buf[j]);
-          if (k < MagnitudeKeys.NON_FINITE
-              && (words == null || (words[(int) (at >>> 6)] >>> at & 1) != 0)) {
+          if (k < MagnitudeKeys.NON_FINITE && isEligible(words, at)) {
             out[n++] = k;
           }
         }
       }
       return Arrays.copyOf(out, n);
     }
+  }
+
+  /** Whether element {@code at} may be pruned: {@code words} null means every element may. */
+  private static boolean isEligible(long[] words, long at) {
+    return words == null || (words[(int) (at >>> 6)] >>> at & 1) != 0;
   }
 
   /** Pass 2 for one layer: reads its weights and decides each element's bit. */
@@ -512,7 +513,7 @@ public final class StreamingPruner {
         for (int j = 0; j < k; j++) {
           long at = index + j;
           byte bit;
-          if (words != null && (words[(int) (at >>> 6)] >>> at & 1) == 0) {
+          if (!isEligible(words, at)) {
             bit = 0;
           } else {
             int key = MagnitudeKeys.key(values[j]);
