@@ -1,6 +1,7 @@
 package io.github.lth.core.io;
 
 import io.github.lth.core.Mask;
+import io.github.lth.core.Shapes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +76,7 @@ public final class MaskIO {
     FileFormat format = FileFormat.of(file, "write");
     List<Npz.Entry> entries = new ArrayList<>();
     for (StreamedLayer layer : layers) {
-      long size = io.github.lth.core.Shapes.size(layer.shape());
+      long size = Shapes.size(layer.shape());
       entries.add(new Npz.Entry(layer.name(), Dtype.BOOL, layer.shape().clone(), sink -> {
         LayerValues values = layer.values().open();
         // chunks as ArrayData.bools cuts them, so the deflated bytes are the same

@@ -15,8 +15,8 @@ import java.util.List;
  * (rounded to the nearest float32, as numpy's {@code astype(np.float32)}), float16 and bfloat16
  * (safetensors {@code F16}/{@code BF16}, numpy {@code '<f2'}; widened exactly), either byte
  * order, and Fortran-order arrays (transposed to C order). A {@code .npy} file is read as one
- * tensor named by the file's stem ({@code fc1.weight.npy} holds {@code fc1.weight}). Float bits, NaN payloads included, are written
- * and read unchanged.
+ * tensor named by the file's stem ({@code fc1.weight.npy} holds {@code fc1.weight}). Float bits,
+ * NaN payloads included, are written and read unchanged.
  *
  * <p>Every problem, bad content included, is an {@link IOException} whose one-line message names
  * the file and, where it applies, the key.

@@ -50,8 +50,9 @@ import java.util.List;
  * finiteness check, the gather's size inside PyTorch, the threshold, the chosen bits; 3 for
  * {@link #threshold}), 3 at a tie block, 3 on the full-sort path (4 after a failed tie check).
  * Host-to-device copies: the packed eligibility bits, only when some elements are ineligible,
- * and constant tables (2 KB to unpack bits, 32 bytes to pack them). About 45 tensor operations per call, plus one view
- * per layer (and one per layer whose size is not a multiple of 64, for the padding).
+ * and constant tables (2 KB to unpack bits, 32 bytes to pack them). About 45 tensor operations
+ * per call, plus one view per layer (and one per layer whose size is not a multiple of 64, for
+ * the padding).
  *
  * <pre>{@code
  * try (NDManager tmp = model.manager().newSubManager()) {
